@@ -1,0 +1,169 @@
+import type { Address, CarePlan, DocumentReference, Extension, Observation, Patient } from 'fhir/r4.js';
+import type { PooledResource } from '../fhir/resource-index.js';
+import { CS, EXT, LOINC } from '../fhir/codes.js';
+import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
+import { datePart, daysBetween, latest } from '../dates.js';
+import type { IdentityFacts, LanguageFacts, TravelFacts, VulnerabilityFacts } from '../workup/types.js';
+import { type GatherContext, referringVia } from './context.js';
+
+const ISO = 'urn:iso:std:iso:3166';
+
+function homeAddress(p: Patient | null): Address | undefined {
+  const addresses = (p?.address ?? []).filter((a) => a && a.use !== 'temp' && a.use !== 'old' && a.use !== 'billing');
+  return addresses.find((a) => a.use === 'home') ?? addresses[0];
+}
+
+function country(a: Address | undefined): string | null {
+  const c = a?.country?.trim();
+  return c ? c.toUpperCase() : null;
+}
+
+function languages(p: Patient | null): { all: string[]; preferred: string | null } {
+  const all: string[] = [];
+  let preferred: string | null = null;
+  for (const c of p?.communication ?? []) {
+    const code = codings(c?.language).find((x) => typeof x.code === 'string')?.code;
+    if (!code) continue;
+    const primary = code.split('-')[0]?.toLowerCase() ?? code;
+    if (!all.includes(primary)) all.push(primary);
+    if (c.preferred === true && preferred === null) preferred = primary;
+  }
+  return { all, preferred };
+}
+
+function ext(p: Patient | null, url: string): Extension | undefined {
+  return (p?.extension ?? []).find((x) => x?.url === url);
+}
+
+function donorObservations(ctx: GatherContext): PooledResource[] {
+  return referringVia(ctx, ctx.donor, 'Observation', (r: Observation) => r.subject).filter((e) => {
+    const s = (e.resource as Observation).status;
+    return s !== 'entered-in-error' && s !== 'cancelled';
+  });
+}
+
+export function languageFacts(ctx: GatherContext, professionalInterpreterUsed: boolean): LanguageFacts {
+  const donor = ctx.donor.resource as Patient;
+  const recipient = (ctx.recipient?.resource as Patient | undefined) ?? null;
+  const d = languages(donor);
+  const r = languages(recipient);
+  return {
+    donor: d.all,
+    donorPreferred: d.preferred ?? d.all[0] ?? null,
+    recipient: r.all,
+    shared: d.all.length === 0 || r.all.length === 0 ? null : d.all.some((l) => r.all.includes(l)),
+    interpreterRequired: ext(donor, EXT.interpreterRequired)?.valueBoolean === true,
+    professionalInterpreterUsed,
+  };
+}
+
+export function identityFacts(ctx: GatherContext): IdentityFacts {
+  const { index } = ctx;
+  const donor = ctx.donor.resource as Patient;
+  const birthDates = new Set<string>();
+  const birthDateRefs: string[] = [];
+  if (typeof donor.birthDate === 'string') birthDates.add(donor.birthDate.slice(0, 10));
+  for (const e of donorObservations(ctx)) {
+    const o = e.resource as Observation;
+    if (!hasCode(o.code, CS.loinc, LOINC.birthDate)) continue;
+    const value = datePart(o.valueDateTime ?? o.valueString);
+    if (value) {
+      birthDates.add(value);
+      birthDateRefs.push(index.keyOf(e));
+    }
+  }
+  const identityDocumentRefs = referringVia(ctx, ctx.donor, 'DocumentReference', (r: DocumentReference) => r.subject)
+    .filter((e) => hasCode((e.resource as DocumentReference).type, CS.evidenceType, 'identity-document'))
+    .map((e) => index.keyOf(e));
+  const nationality = ext(donor, EXT.nationality)?.extension?.find((x) => x?.url === 'code')?.valueCodeableConcept;
+  return {
+    birthDates: [...birthDates].sort(),
+    birthDatesDisagree: birthDates.size > 1,
+    birthDateRefs: birthDateRefs.sort(),
+    identityDocumentRefs: identityDocumentRefs.sort(),
+    hasPassport: (donor.identifier ?? []).some((i) => hasCode(i?.type, CS.identifierType, 'PPN')),
+    nationality: codeIn(nationality, ISO) ?? conceptLabel(nationality) ?? null,
+  };
+}
+
+export function travelFacts(
+  ctx: GatherContext,
+  firstEvaluationDate: string | null,
+  surgeryDate: string | null,
+  answers: Record<string, unknown>,
+): TravelFacts {
+  const { index, settings } = ctx;
+  const donor = ctx.donor.resource as Patient;
+  const recipient = (ctx.recipient?.resource as Patient | undefined) ?? null;
+  const donorHome = country(homeAddress(donor));
+  const recipientHome = country(homeAddress(recipient));
+  const centre = settings.centreCountry;
+  if (!donorHome) ctx.notChecked.push("donor's home country: no home address with a country");
+  if (ctx.recipient && !recipientHome) ctx.notChecked.push("recipient's home country: no home address with a country");
+
+  let arrival: PooledResource | undefined;
+  for (const e of donorObservations(ctx)) {
+    if (!hasCode((e.resource as Observation).code, CS.workup, 'entry-to-country')) continue;
+    const when = (e.resource as Observation).effectiveDateTime;
+    const best = arrival ? (arrival.resource as Observation).effectiveDateTime : undefined;
+    if (!arrival || latest([when, best]) === datePart(when)) arrival = e;
+  }
+  const arrivalObs = arrival?.resource as Observation | undefined;
+  const visa = arrivalObs?.component?.find((c) => hasCode(c?.code, CS.workup, 'visa-type'));
+  const arrivalDate = datePart(arrivalObs?.effectiveDateTime ?? arrivalObs?.effectivePeriod?.start);
+
+  const temp = (donor.address ?? []).find((a) => a?.use === 'temp');
+  const tempText = temp ? [...(temp.line ?? []), temp.city, temp.text].filter(Boolean).join(', ') : null;
+  const hostels = settings.allowLists.hostels.map((h) => h.toLowerCase());
+  const tempAllowListed = tempText !== null && hostels.some((h) => tempText.toLowerCase().includes(h));
+  const departure = datePart(temp?.period?.end);
+
+  const followUp = referringVia(ctx, ctx.donor, 'CarePlan', (r: CarePlan) => r.subject).find((e) => {
+    const c = e.resource as CarePlan;
+    return (c.category ?? []).some((cat) => hasCode(cat, CS.workup, 'post-donation-follow-up')) && c.status !== 'revoked' && c.status !== 'entered-in-error';
+  });
+
+  const evidenceRefs = [arrival ? index.keyOf(arrival) : undefined].filter((x): x is string => x !== undefined);
+  return {
+    donorHomeCountry: donorHome,
+    donorResident: centre && donorHome ? donorHome === centre : null,
+    recipientHomeCountry: recipientHome,
+    recipientResident: centre && recipientHome ? recipientHome === centre : null,
+    arrivalDate,
+    arrivalRef: arrival ? index.keyOf(arrival) : null,
+    departedFrom: codeIn(arrivalObs?.valueCodeableConcept, ISO) ?? conceptLabel(arrivalObs?.valueCodeableConcept) ?? null,
+    visaType: (visa?.valueCodeableConcept ? conceptLabel(visa.valueCodeableConcept) : visa?.valueString) ?? null,
+    arrivalToFirstEvaluationDays: daysBetween(arrivalDate, firstEvaluationDate),
+    arrivalToSurgeryDays: daysBetween(arrivalDate, surgeryDate),
+    temporaryAddress: tempText,
+    temporaryAddressAllowListed: tempAllowListed,
+    departureDate: departure,
+    surgeryToDepartureDays: daysBetween(surgeryDate, departure),
+    followUpPlanRef: followUp ? index.keyOf(followUp) : null,
+    arrangedBy: typeof answers['travel-arranged-by'] === 'string' ? answers['travel-arranged-by'] : null,
+    lodgingArrangedBy: typeof answers['lodging-arranged-by'] === 'string' ? answers['lodging-arranged-by'] : null,
+    evidenceRefs,
+  };
+}
+
+export function vulnerabilityFacts(ctx: GatherContext): VulnerabilityFacts {
+  const facts: VulnerabilityFacts = { financialStrainRef: null, unemployedRef: null, immigrationStatus: null, immigrationStatusRef: null };
+  for (const e of donorObservations(ctx)) {
+    const o = e.resource as Observation;
+    const ref = ctx.index.keyOf(e);
+    if (hasCode(o.code, CS.loinc, LOINC.financialStrain)) {
+      // LOINC answers LA15832-1 "Very hard" and LA14745-7 "Hard" (scale "hard to pay for basics").
+      const code = codeIn(o.valueCodeableConcept, CS.loinc);
+      if (code === 'LA15832-1' || code === 'LA14745-7' || code === 'LA22683-9') facts.financialStrainRef = ref;
+    }
+    if (hasCode(o.code, CS.loinc, LOINC.employmentStatus)) {
+      const label = (conceptLabel(o.valueCodeableConcept) ?? '').toLowerCase();
+      if (label.includes('unemployed')) facts.unemployedRef = ref;
+    }
+    if (hasCode(o.code, CS.workup, 'immigration-status')) {
+      facts.immigrationStatus = conceptLabel(o.valueCodeableConcept) ?? o.valueString ?? null;
+      facts.immigrationStatusRef = ref;
+    }
+  }
+  return facts;
+}

@@ -1,0 +1,293 @@
+import type { Patient } from 'fhir/r4.js';
+import type { Pathway } from '../fhir/codes.js';
+
+/**
+ * The typed, normalised view of one living donation. Built once per donor by `gather`; rules read it
+ * (as `%workup` and the shorthand variables listed in `rules/README.md`), never the raw input.
+ *
+ * Member names avoid FHIRPath keywords (`days`, `year`, `as`, `is`, ...), so every member can be named
+ * in a rule without backticks. Day counts are whole calendar days, precomputed so rules stay simple
+ * and the engine never needs a clock. A fact that could not be established is `null` (or absent), and
+ * the gap is listed in `notChecked`: absent never means clean.
+ */
+export interface Workup {
+  /** The donor Patient's fullUrl, or `Patient/id`. */
+  donorKey: string;
+  donor: Patient;
+  recipientKey: string | null;
+  recipient: Patient | null;
+  pathway: Pathway | null;
+  /** True when the pathway came from the EpisodeOfCare extension, false when inferred. */
+  pathwayDeclared: boolean;
+  organ: 'kidney' | 'liver' | null;
+  donorAgeYears: number | null;
+  relationship: RelationshipFacts | null;
+  biology: BiologyFacts;
+  consent: ConsentFacts;
+  evaluations: EvaluationFacts[];
+  /** Types of evaluations that took place (not planned or cancelled). */
+  evaluationTypes: string[];
+  approvals: ApprovalFacts[];
+  /** The latest safeguarding questionnaire's answers by linkId; unanswered items are absent. */
+  answers: Record<string, AnswerValue>;
+  answersRef: string | null;
+  language: LanguageFacts;
+  identity: IdentityFacts;
+  travel: TravelFacts;
+  money: MoneyFacts;
+  surgery: SurgeryFacts;
+  timeline: TimelineFacts;
+  vulnerability: VulnerabilityFacts;
+  safeguards: SafeguardFacts;
+  notChecked: string[];
+}
+
+export type AnswerValue = boolean | string | number;
+
+export type RelationClass =
+  | 'parent-child'
+  | 'identical-twin'
+  | 'sibling'
+  | 'spouse-partner'
+  | 'extended-family'
+  | 'family-unspecified'
+  | 'unrelated'
+  | 'dependency'
+  | 'other';
+
+export type PartySide = 'donor' | 'donor-family' | 'recipient' | 'recipient-family' | 'centre' | 'authority' | 'agency' | 'unknown';
+
+export interface RelationshipFacts {
+  /** The claimed relationship as the donor's role towards the recipient (normalised direction). */
+  code: string;
+  system: string;
+  display: string;
+  /** `code` and every ancestor in the v3 RoleCode hierarchy, for subsumption (`roles contains 'EXT'`). */
+  roles: string[];
+  relationClass: RelationClass;
+  /** A genetic relationship is claimed (not step, in-law, adoptive or foster). */
+  biological: boolean;
+  /** True when the RelatedPerson describes the recipient (patient = donor) and the code was inverted. */
+  inverted: boolean;
+  /** For dependency relationships: the donor is the employee, tenant or subordinate. */
+  donorSubordinate: boolean;
+  claimRef: string;
+  /** RelatedPerson.period.start: since when the relationship exists. */
+  since: string | null;
+  /** When the recipient's need became known (ESRD onset or waiting-list start). */
+  needKnownSince: string | null;
+  /** True when the relationship began after the recipient's need was known. */
+  startedAfterNeed: boolean | null;
+  evidence: EvidenceFacts[];
+  /** At least one relationship document verified at source, or a consistent kinship test. */
+  verified: boolean;
+  /** All relationship evidence is weak (affidavit, court document, photographs) or unverified. */
+  onlyWeakOrUnverifiedEvidence: boolean;
+}
+
+export interface EvidenceFacts {
+  ref: string;
+  type: string;
+  verified: boolean;
+  /** Who supplied it (DocumentReference.author). */
+  suppliedBy: PartySide;
+  /** Who verified it (DocumentReference.authenticator), or null. */
+  verifiedBy: PartySide | null;
+  date: string | null;
+  /** Document date to first evaluation, in days (positive: issued before). */
+  issuedBeforeEvaluationDays: number | null;
+  weak: boolean;
+}
+
+export interface BiologyFacts {
+  sharedHaplotypes: number | null;
+  hlaRef: string | null;
+  kinshipResult: 'consistent' | 'excluded' | 'inconclusive' | null;
+  kinshipRef: string | null;
+  /** A disclosure-preference document exists (the donor chose whether to learn of non-kinship). */
+  disclosurePreferenceRef: string | null;
+}
+
+export interface ConsentRecord {
+  ref: string;
+  status: string;
+  date: string | null;
+  hasSignedSource: boolean;
+  verified: boolean;
+}
+
+export interface ConsentFacts {
+  donationConsents: ConsentRecord[];
+  /** Active donation consents. */
+  activeRefs: string[];
+  hasActive: boolean;
+  /** An active consent has a signed source (attachment or document) on file. */
+  activeHasSignedSource: boolean;
+  firstActiveDate: string | null;
+  /** A donation consent turned rejected/inactive after an active one. */
+  withdrawn: boolean;
+  withdrawalRefs: string[];
+  /** Earliest active consent was signed before the first education/consent-discussion encounter. */
+  signedBeforeEducation: boolean | null;
+  /** Earliest active consent was signed after the surgery was ordered. */
+  signedAfterBooking: boolean | null;
+  /** Earliest active consent to surgery, in days. */
+  signedToSurgeryDays: number | null;
+  noRewardDeclarationRef: string | null;
+}
+
+export type InterpreterKind = 'professional' | 'practitioner-unqualified' | 'lay' | 'unknown';
+
+export interface ParticipantFacts {
+  ref: string;
+  kind: InterpreterKind | 'companion';
+  side: PartySide;
+}
+
+export interface EvaluationFacts {
+  ref: string;
+  type: string;
+  status: string;
+  date: string | null;
+  interpreters: ParticipantFacts[];
+  companions: ParticipantFacts[];
+  /** No RelatedPerson took part other than as translator. */
+  alone: boolean;
+  /** Consent, advocate/assessor, committee or psychosocial: where independence is critical. */
+  safeguarding: boolean;
+}
+
+export interface ApprovalFacts {
+  ref: string;
+  type: string;
+  final: boolean;
+  date: string | null;
+}
+
+export interface LanguageFacts {
+  donor: string[];
+  donorPreferred: string | null;
+  recipient: string[];
+  /** Donor and recipient share a recorded language (primary subtag); null if either has none recorded. */
+  shared: boolean | null;
+  interpreterRequired: boolean;
+  /** A professional interpreter took part in an evaluation. */
+  professionalInterpreterUsed: boolean;
+}
+
+export interface IdentityFacts {
+  birthDates: string[];
+  birthDatesDisagree: boolean;
+  birthDateRefs: string[];
+  identityDocumentRefs: string[];
+  hasPassport: boolean;
+  nationality: string | null;
+}
+
+export interface TravelFacts {
+  donorHomeCountry: string | null;
+  donorResident: boolean | null;
+  recipientHomeCountry: string | null;
+  recipientResident: boolean | null;
+  arrivalDate: string | null;
+  arrivalRef: string | null;
+  departedFrom: string | null;
+  visaType: string | null;
+  arrivalToFirstEvaluationDays: number | null;
+  arrivalToSurgeryDays: number | null;
+  temporaryAddress: string | null;
+  temporaryAddressAllowListed: boolean;
+  departureDate: string | null;
+  surgeryToDepartureDays: number | null;
+  followUpPlanRef: string | null;
+  arrangedBy: string | null;
+  lodgingArrangedBy: string | null;
+  evidenceRefs: string[];
+}
+
+export type PayerKind =
+  | 'donor'
+  | 'donor-family'
+  | 'recipient'
+  | 'recipient-family'
+  | 'insurer'
+  | 'government'
+  | 'provider'
+  | 'programme'
+  | 'charity'
+  | 'allow-listed'
+  | 'licensed-facilitator'
+  | 'facilitator'
+  | 'unknown-organization'
+  | 'other-person';
+
+export interface PayerFacts {
+  ref: string;
+  /** Which resource made it a payer: `Coverage/1`, `Account/2`, `Invoice/3`. */
+  via: string;
+  kind: PayerKind;
+  /** Organization without any identifier: unregistered or unknown. */
+  unidentified: boolean;
+}
+
+export interface ReimbursementFacts {
+  ref: string;
+  use: string;
+  itemised: boolean;
+  lumpSum: boolean;
+  payeeKind: PayerKind | null;
+  /** Paid or agreed through the programme (an organisation that is not a facilitator). */
+  throughProgramme: boolean;
+  total: number | null;
+}
+
+export interface MoneyFacts {
+  payers: PayerFacts[];
+  /** Payers outside the insurer, programme, recognised scheme, recipient or family. */
+  thirdPartyPayerRefs: string[];
+  facilitatorRefs: string[];
+  unidentifiedFacilitatorRefs: string[];
+  selfPay: boolean;
+  selfPayRefs: string[];
+  packagePriceRefs: string[];
+  reimbursements: ReimbursementFacts[];
+  unverifiableReimbursementRefs: string[];
+  /** Every reimbursement is itemised and paid through the programme (true when there is none). */
+  reimbursementVerifiable: boolean;
+}
+
+export interface SurgeryFacts {
+  booked: boolean;
+  /** The booking arrived as a draft order being signed (CDS Hooks order-sign). */
+  ordering: boolean;
+  date: string | null;
+  ref: string | null;
+  bookedOn: string | null;
+  /** asOf to surgery, in days. */
+  untilSurgeryDays: number | null;
+}
+
+export interface TimelineFacts {
+  firstContactDate: string | null;
+  firstEvaluationDate: string | null;
+  firstContactToSurgeryDays: number | null;
+  /** Safeguarding evaluations (psychosocial, advocate/assessor) dated after the surgery was booked, or missing at booking. */
+  bookedBeforeSafeguards: boolean | null;
+}
+
+export interface VulnerabilityFacts {
+  financialStrainRef: string | null;
+  unemployedRef: string | null;
+  immigrationStatus: string | null;
+  immigrationStatusRef: string | null;
+}
+
+export interface SafeguardFacts {
+  advocateDocumented: boolean;
+  advocateRefs: string[];
+  psychosocialDocumented: boolean;
+  psychosocialRefs: string[];
+  interviewedAloneDocumented: boolean;
+  /** §7: verified relative, professional interpreter, itemised reimbursement, follow-up plan, advocate review. */
+  internationalControlsMet: boolean;
+}
