@@ -57,6 +57,8 @@ export interface WorkupReport {
   alerts: Alert[];
   /** Surgery booked or ordered (ServiceRequest/Appointment/draft order). */
   surgeryBooked: boolean;
+  /** The input the donor came from (file name), when screened from files. */
+  source?: string;
 }
 
 export interface InputProblem {
