@@ -87,6 +87,7 @@ function compileSpec(spec: RuleSpec, source: YamlSource, file: string, problems:
     version: spec.version,
     family: spec.family,
     title: spec.title,
+    ...(spec.description ? { description: spec.description.trim() } : {}),
     audience: spec.audience,
     enabled: spec.enabled,
     citations: spec.citations,

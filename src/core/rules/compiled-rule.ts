@@ -19,6 +19,7 @@ interface CompiledCommon {
   version: string;
   family: Family;
   title: string;
+  description?: string;
   audience: Audience[];
   enabled: boolean;
   summary: CompiledTemplate;
