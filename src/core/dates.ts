@@ -26,10 +26,11 @@ export function daysBetween(from: unknown, to: unknown): number | null {
   return a === undefined || b === undefined ? null : b - a;
 }
 
-/** Completed years between a birth date and `asOf`. */
+/** Completed years between a birth date and `asOf` (the youngest possible age for a partial date). */
 export function ageInYears(birthDate: unknown, asOf: string): number | null {
   if (typeof birthDate !== 'string' || !DATE.test(birthDate) || birthDate.length < 4) return null;
-  const [by, bm = 1, bd = 1] = birthDate.slice(0, 10).split('-').map(Number);
+  // A partial birth date (year, or year and month) gives the youngest possible age: a minor must not pass.
+  const [by, bm = 12, bd = 31] = birthDate.slice(0, 10).split('-').map(Number);
   const [ay, am = 1, ad = 1] = asOf.slice(0, 10).split('-').map(Number);
   if (by === undefined || ay === undefined) return null;
   let age = ay - by;
