@@ -148,7 +148,7 @@ async function loadRoleCodes(file: string, problems: string[]): Promise<RoleCode
       problems.push(`${positionOf(source, [code])} ${code}: expected a list of parent codes`);
       continue;
     }
-    parents[code] = value as string[];
+    parents[code] = value;
   }
   for (const [code, ps] of Object.entries(parents)) {
     for (const p of ps) if (!(p in parents)) problems.push(`${positionOf(source, [code])} ${code}: unknown parent ${p}`);

@@ -9,7 +9,7 @@ import { RULES_DIR } from '../support/engine.js';
 
 const MODEL = join(RULES_DIR, 'payment.third-party-payer', 'rule.yaml');
 
-async function problemsFor(text: string): Promise<string[]> {
+function problemsFor(text: string): string[] {
   const problems: string[] = [];
   compileRuleFile('rules/x/rule.yaml', text, problems);
   return problems;
@@ -17,13 +17,13 @@ async function problemsFor(text: string): Promise<string[]> {
 
 describe('rule files are checked at load, with file, line and column', () => {
   it('the model rule compiles cleanly', async () => {
-    expect(await problemsFor(await readFile(MODEL, 'utf8'))).toEqual([]);
+    expect(problemsFor(await readFile(MODEL, 'utf8'))).toEqual([]);
   });
 
   it('a schema error names the line and column of the offending value', async () => {
     const text = (await readFile(MODEL, 'utf8')).replace('family: payment', 'family: money');
     const line = text.split('\n').findIndex((l) => l.startsWith('family:')) + 1;
-    const problems = await problemsFor(text);
+    const problems = problemsFor(text);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^rules/x/rule\\.yaml:${line}:9 family: `));
   });
@@ -31,20 +31,20 @@ describe('rule files are checked at load, with file, line and column', () => {
   it('a FHIRPath syntax error stops the load at the expression line', async () => {
     const text = (await readFile(MODEL, 'utf8')).replace('condition: "%money.thirdPartyPayerRefs.exists()"', 'condition: "%money.thirdPartyPayerRefs.exists("');
     const line = text.split('\n').findIndex((l) => l.startsWith('condition:')) + 1;
-    const problems = await problemsFor(text);
+    const problems = problemsFor(text);
     expect(problems[0]).toMatch(new RegExp(`^rules/x/rule\\.yaml:${line}:\\d+ condition: FHIRPath`));
   });
 
   it('an unknown variable is refused at load, not at screening time', async () => {
     const text = (await readFile(MODEL, 'utf8')).replace('%money.thirdPartyPayerRefs.exists()', '%mony.thirdPartyPayerRefs.exists()');
-    const problems = await problemsFor(text);
+    const problems = problemsFor(text);
     expect(problems.join('\n')).toContain('unknown variable %mony');
   });
 
   it('unknown members, bad mitigation codes and YAML errors are reported', async () => {
-    expect((await problemsFor((await readFile(MODEL, 'utf8')) + 'colour: red\n')).join('\n')).toMatch(/Unrecognized key.*colour|colour/);
-    expect((await problemsFor((await readFile(MODEL, 'utf8')).replace('review-finances,', 'call-police,'))).join('\n')).toContain('actions.0');
-    expect((await problemsFor('id: [unclosed\n'))[0]).toMatch(/^rules\/x\/rule\.yaml:\d+:\d+ /);
+    expect((problemsFor((await readFile(MODEL, 'utf8')) + 'colour: red\n')).join('\n')).toMatch(/Unrecognized key.*colour|colour/);
+    expect((problemsFor((await readFile(MODEL, 'utf8')).replace('review-finances,', 'call-police,'))).join('\n')).toContain('actions.0');
+    expect((problemsFor('id: [unclosed\n'))[0]).toMatch(/^rules\/x\/rule\.yaml:\d+:\d+ /);
   });
 
   it('a folder whose name differs from the rule id is refused', async () => {

@@ -20,7 +20,7 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
 export function firstSyntaxError(text: string): { offset: number; expected: string } {
   let i = 0;
   const fail = (expected: string): never => {
-    throw { offset: i, expected };
+    throw new SyntaxAt(i, expected);
   };
   const ws = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
@@ -98,7 +98,16 @@ export function firstSyntaxError(text: string): { offset: number; expected: stri
     if (i < text.length) fail('end of file');
     return { offset: i, expected: 'valid JSON' };
   } catch (err) {
-    if (err && typeof err === 'object' && 'offset' in err) return err as { offset: number; expected: string };
+    if (err instanceof SyntaxAt) return { offset: err.offset, expected: err.expected };
     return { offset: 0, expected: 'valid JSON' };
+  }
+}
+
+class SyntaxAt extends Error {
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {
+    super(`expected ${expected} at ${offset}`);
   }
 }

@@ -1,4 +1,4 @@
-import type { DocumentReference, Encounter, Practitioner, PractitionerRole } from 'fhir/r4.js';
+import type { DocumentReference, Encounter } from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS } from '../fhir/codes.js';
 import { codeIn, hasCode } from '../fhir/coding.js';
@@ -21,10 +21,10 @@ function isInterpreterPractitioner(entry: PooledResource | undefined, ctx: Gathe
   if (!entry) return false;
   const r = entry.resource;
   if (r.resourceType === 'Practitioner') {
-    return ((r as Practitioner).qualification ?? []).some((q) => hasCode(q?.code, CS.workup, 'medical-interpreter'));
+    return ((r).qualification ?? []).some((q) => hasCode(q?.code, CS.workup, 'medical-interpreter'));
   }
   if (r.resourceType === 'PractitionerRole') {
-    const role = r as PractitionerRole;
+    const role = r;
     if ((role.code ?? []).some((c) => hasCode(c, CS.workup, 'medical-interpreter'))) return true;
     return isInterpreterPractitioner(ctx.index.resolve(role.practitioner, entry), ctx);
   }

@@ -64,7 +64,7 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
     const r = e.resource;
     const labels: string[] = [];
     if (r.resourceType === 'Invoice') {
-      const inv = r as Invoice;
+      const inv = r;
       labels.push(conceptLabel(inv.type) ?? '', inv.note?.map((n) => n.text).join(' ') ?? '');
       for (const li of inv.lineItem ?? []) labels.push(conceptLabel(li?.chargeItemCodeableConcept) ?? '');
       for (const party of [inv.issuer, inv.recipient]) {
@@ -75,7 +75,7 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
         }
       }
     } else if (r.resourceType === 'ChargeItem') {
-      labels.push(conceptLabel((r as ChargeItem).code) ?? '', ...codings((r as ChargeItem).code).map((c) => c.display ?? ''));
+      labels.push(conceptLabel((r).code) ?? '', ...codings((r).code).map((c) => c.display ?? ''));
     }
     if (labels.some((l) => PACKAGE_WORDING.test(l))) packagePriceRefs.push(index.keyOf(e));
   }

@@ -1,4 +1,4 @@
-import type { Condition, DocumentReference, EpisodeOfCare, Extension, Observation, Patient, RelatedPerson } from 'fhir/r4.js';
+import type { DocumentReference, EpisodeOfCare, Extension, Patient, RelatedPerson } from 'fhir/r4.js';
 import type { PooledResource, ResourceIndex } from '../fhir/resource-index.js';
 import { CS, EXT, PATHWAYS, RELATIONSHIP_EVIDENCE_TYPES, WEAK_EVIDENCE_TYPES, type Pathway } from '../fhir/codes.js';
 import { codeIn, codings, hasCode } from '../fhir/coding.js';
@@ -27,7 +27,7 @@ function extensionValue(exts: Extension[] | undefined, url: string): Extension |
 export function findParties(index: ResourceIndex, donor: PooledResource, notChecked: string[]): Parties {
   const episodes = index
     .referrers(donor)
-    .filter((e) => e.resource.resourceType === 'EpisodeOfCare' && index.resolve((e.resource as EpisodeOfCare).patient, e) === donor)
+    .filter((e) => e.resource.resourceType === 'EpisodeOfCare' && index.resolve((e.resource).patient, e) === donor)
     .filter((e) => isDonorEvaluationEpisode(e.resource as EpisodeOfCare))
     .sort((a, b) => Number(isOpenDonorEpisode(b.resource as EpisodeOfCare)) - Number(isOpenDonorEpisode(a.resource as EpisodeOfCare)));
 
@@ -54,7 +54,7 @@ export function findParties(index: ResourceIndex, donor: PooledResource, notChec
     if (link?.type !== 'seealso') continue;
     const rp = index.resolve(link.other, donor);
     if (rp?.resource.resourceType !== 'RelatedPerson') continue;
-    const other = index.resolve((rp.resource as RelatedPerson).patient, rp);
+    const other = index.resolve((rp.resource).patient, rp);
     if (other && other !== donor && other.resource.resourceType === 'Patient') claimsA.push({ rp, other });
   }
   // Direction B: RelatedPerson(patient = donor) describing the recipient, linked from the recipient's Patient.link.
@@ -62,7 +62,7 @@ export function findParties(index: ResourceIndex, donor: PooledResource, notChec
   for (const rp of referringVia({ index } as GatherContext, donor, 'RelatedPerson', (r: RelatedPerson) => r.patient)) {
     for (const holder of index.referrers(rp)) {
       if (holder === donor || holder.resource.resourceType !== 'Patient') continue;
-      const links = (holder.resource as Patient).link ?? [];
+      const links = (holder.resource).link ?? [];
       if (links.some((l) => l?.type === 'seealso' && index.resolve(l.other, holder) === rp)) claimsB.push({ rp, other: holder });
     }
   }
@@ -90,7 +90,7 @@ function needKnownSince(ctx: GatherContext): string | null {
   for (const e of index.referrers(recipient)) {
     const r = e.resource;
     if (r.resourceType === 'Condition' && index.resolve(r.subject, e) === recipient) {
-      const c = r as Condition;
+      const c = r;
       if (NEED_CODES.some((code) => hasCode(c.code, CS.snomed, code))) dates.push(c.onsetDateTime ?? c.onsetPeriod?.start ?? c.recordedDate);
     }
     if (r.resourceType === 'EpisodeOfCare' && index.resolve(r.patient, e) === recipient && !isDonorEvaluationEpisode(r)) {
@@ -135,8 +135,10 @@ export function biologyFacts(ctx: GatherContext): BiologyFacts {
   for (const e of index.referrers(donor)) {
     const r = e.resource;
     if (r.resourceType === 'Observation' && index.resolve(r.subject, e) === donor && r.status !== 'entered-in-error' && r.status !== 'cancelled') {
-      const o = r as Observation;
-      if (hasCode(o.code, CS.workup, 'hla-haplotypes-shared') && typeof o.valueInteger === 'number') {
+      const o = r;
+      // Typing against someone other than the intended recipient (e.g. the paired-exchange match) says nothing about the claim.
+      const typedAgainstOther = (o.focus ?? []).length > 0 && !(o.focus ?? []).some((f) => index.resolve(f, e) === ctx.recipient);
+      if (hasCode(o.code, CS.workup, 'hla-haplotypes-shared') && typeof o.valueInteger === 'number' && !typedAgainstOther) {
         facts.sharedHaplotypes = o.valueInteger;
         facts.hlaRef = index.keyOf(e);
       }

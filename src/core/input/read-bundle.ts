@@ -66,7 +66,7 @@ export function readResources(json: unknown, where: string): ReadResult {
           problems.push({ where: entryAt, message: 'fullUrl must be a string; entry skipped' });
           return;
         }
-        visit(e.resource, entryAt, e.fullUrl as string | undefined, depth + 1);
+        visit(e.resource, entryAt, e.fullUrl, depth + 1);
       });
       return;
     }

@@ -55,7 +55,7 @@ export function compileExpression(expression: string, allowed: readonly string[]
   }
   let fn: (resource: unknown, env: Record<string, unknown>) => unknown;
   try {
-    fn = fhirpath.compile(expression, r4, { async: false }) as unknown as typeof fn;
+    fn = fhirpath.compile(expression, r4, { async: false });
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const m = /line: (\d+); column: (\d+); message: (.*)/.exec(text);
@@ -63,7 +63,7 @@ export function compileExpression(expression: string, allowed: readonly string[]
   }
   return (variables) => {
     const result = fn({}, variables);
-    return Array.isArray(result) ? result : [result];
+    return Array.isArray(result) ? (result as unknown[]) : [result];
   };
 }
 
