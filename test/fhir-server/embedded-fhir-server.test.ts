@@ -118,6 +118,28 @@ describe('create, read, update, search', () => {
     expect(second.gender).toBe('female');
   });
 
+  it('patches with JSON Patch and creates conditionally (If-None-Exist)', async () => {
+    const body = { resourceType: 'Patient', identifier: [{ system: 'urn:test', value: 'cond-1' }] };
+    const created = await as<Patient>(client.create({ resourceType: 'Patient', body }));
+    const patched = await as<Patient>(
+      client.patch({
+        resourceType: 'Patient',
+        id: created.id ?? '',
+        jsonPatch: [{ op: 'add', path: '/gender', value: 'male' }],
+      }),
+    );
+    expect(patched.gender).toBe('male');
+    const again = await as<Patient>(
+      client.create({
+        resourceType: 'Patient',
+        body,
+        options: { headers: { 'If-None-Exist': 'identifier=urn:test|cond-1' } },
+      }),
+    );
+    expect(again.id).toBe(created.id);
+    expect(httpOf(again).status).toBe(200);
+  });
+
   it('answers 404 OperationOutcomes for unknown ids and resource types', async () => {
     const missing = await httpError(client.read({ resourceType: 'Patient', id: 'does-not-exist' }));
     expect(missing.status).toBe(404);
