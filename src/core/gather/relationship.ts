@@ -186,11 +186,13 @@ export function relationshipFacts(
     const dep = V2_DEPENDENCY_CODES[v2Coding.code];
     code = v2Coding.code;
     system = CS.v2RelationshipCode;
-    display = v2Coding.display ?? dep?.display ?? code;
     roles = [code];
     relationClass = 'dependency';
     // Direction B: the RelatedPerson is the recipient; if the recipient is the superior, the donor is the subordinate.
     donorSubordinate = dep ? dep.relatedPersonIsSuperior === inverted : false;
+    // Direction B: the coding names the recipient's role (e.g. employer), so `display` states the donor's side of it.
+    const label = v2Coding.display ?? dep?.display ?? code;
+    display = inverted ? `${donorSubordinate ? 'subordinate' : 'superior'} (the recipient is the donor's ${label.toLowerCase()})` : label;
   } else {
     ctx.notChecked.push(`relationship claim ${index.keyOf(claim)}: no relationship code from v3 RoleCode or v2-0131`);
     code = 'unknown';
