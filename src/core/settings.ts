@@ -36,6 +36,8 @@ export const settingsSchema = z
     minimumRecoveryStayDays: z.int().min(1).max(90).default(14),
     /** Relationship evidence issued within this many days before the first evaluation is "recent". */
     recentDocumentDays: z.int().min(1).max(365).default(90),
+    /** Languages the centre consents and evaluates in (primary BCP-47 subtags, lower case); others need an interpreter. */
+    centreLanguages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a primary BCP-47 language subtag such as en')).min(1).default(['en']),
     allowLists: z
       .object({
         /** Insurers, health ministries, embassies and employers accepted as payers of donor costs. */

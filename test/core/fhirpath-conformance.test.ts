@@ -24,6 +24,16 @@ describe('FHIRPath semantics rules rely on', () => {
     });
   }
 
+  it('pins the engine quirk behind the load-time guard: where(bareBoolean) keeps false items', async () => {
+    const fhirpath = (await import('fhirpath')).default;
+    const r4 = (await import('fhirpath/fhir-context/r4/index.js')).default;
+    const items = [{ flag: false, n: 1 }, { flag: true, n: 2 }];
+    // If this starts returning [2], the engine was fixed and the guard in fhirpath-engine.ts can go.
+    expect(fhirpath.evaluate({}, '%items.where(flag).n', { items }, r4)).toEqual([1, 2]);
+    expect(compileExpression('%items.where(flag = true).n', ['items'])({ items })).toEqual([2]);
+    expect(() => compileExpression('%items.where(flag).n', ['items'])).toThrow(/where\(flag = true\)/);
+  });
+
   it('only exactly true fires a rule: empty (unknown) does not', () => {
     expect(isTrue([true])).toBe(true);
     expect(isTrue([])).toBe(false);

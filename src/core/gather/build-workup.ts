@@ -73,7 +73,9 @@ export function buildWorkup(index: ResourceIndex, donor: PooledResource, options
   if (typeof (donor.resource as Patient).birthDate !== 'string') notChecked.push("donor's age: no birth date recorded");
 
   const timeline = timelineFacts(ctx, held, surgery.date, surgery.bookedOn, firstEvaluationDate);
-  const safeguards = safeguardFacts(held, approvals, answers, relationship?.verified ?? false, money.reimbursementVerifiable, travel.followUpPlanRef, language);
+  // §7: reimbursement itemised through the programme means there is one, and no facilitator is paid.
+  const reimbursedThroughProgramme = money.reimbursements.length > 0 && money.reimbursementVerifiable && money.facilitatorRefs.length === 0;
+  const safeguards = safeguardFacts(held, approvals, answers, relationship?.verified ?? false, reimbursedThroughProgramme, travel.followUpPlanRef, language);
 
   for (const unresolved of index.unresolvedReferences(donor)) notChecked.push(`reference ${unresolved} in the donor record does not resolve`);
 

@@ -60,6 +60,7 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
   ];
   const packagePriceRefs: string[] = [];
   const facilitatorRefs: string[] = [];
+  const unidentifiedInvoicingRefs: string[] = [];
   for (const e of new Set(billed)) {
     const r = e.resource;
     const labels: string[] = [];
@@ -71,6 +72,8 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
         const org = party ? index.resolve(party, e) : undefined;
         if (org && payerKind(ctx, org) === 'facilitator') {
           facilitatorRefs.push(index.keyOf(org));
+          // An agency that bills (issuer) is an intermediary too; without an identifier it is unregistered or unknown.
+          if (isUnidentifiedOrganisation(org)) unidentifiedInvoicingRefs.push(index.keyOf(org));
           if (party === inv.recipient) addPayer(party, e);
         }
       }
@@ -105,7 +108,10 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
     (r) => r.lumpSum || !r.itemised || !r.throughProgramme || (r.payeeKind !== null && r.payeeKind !== 'donor'),
   );
   for (const p of payers) if (p.kind === 'facilitator') facilitatorRefs.push(p.ref);
-  const unidentified = payers.filter((p) => p.kind === 'facilitator' && p.unidentified).map((p) => p.ref);
+  const unidentified = [
+    ...payers.filter((p) => p.kind === 'facilitator' && p.unidentified).map((p) => p.ref),
+    ...unidentifiedInvoicingRefs,
+  ];
 
   return {
     payers: payers.sort((a, b) => a.ref.localeCompare(b.ref) || a.via.localeCompare(b.via)),

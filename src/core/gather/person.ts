@@ -1,8 +1,8 @@
-import type { Address, CarePlan, DocumentReference, Extension, Observation, Patient } from 'fhir/r4.js';
+import type { Address, CarePlan, DocumentReference, Extension, Observation, Organization, Patient } from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS, EXT, LOINC } from '../fhir/codes.js';
 import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
-import { datePart, daysBetween, latest } from '../dates.js';
+import { ageInYears, datePart, daysBetween, latest } from '../dates.js';
 import type { IdentityFacts, LanguageFacts, TravelFacts, VulnerabilityFacts } from '../workup/types.js';
 import { type GatherContext, referringVia } from './context.js';
 
@@ -80,6 +80,10 @@ export function identityFacts(ctx: GatherContext): IdentityFacts {
     birthDates: [...birthDates].sort(),
     birthDatesDisagree: birthDates.size > 1,
     birthDateRefs: birthDateRefs.sort(),
+    youngestAgeYears: [...birthDates].reduce<number | null>((min, d) => {
+      const age = ageInYears(d, ctx.asOf);
+      return age === null ? min : min === null ? age : Math.min(min, age);
+    }, null),
     identityDocumentRefs: identityDocumentRefs.sort(),
     hasPassport: (donor.identifier ?? []).some((i) => hasCode(i?.type, CS.identifierType, 'PPN')),
     nationality: codeIn(nationality, ISO) ?? conceptLabel(nationality) ?? null,
@@ -114,7 +118,20 @@ export function travelFacts(
 
   const temp = (donor.address ?? []).find((a) => a?.use === 'temp');
   const tempText = temp ? [...(temp.line ?? []), temp.city, temp.text].filter(Boolean).join(', ') : null;
-  const hostels = settings.allowLists.hostels.map((h) => h.toLowerCase());
+  // Organizations typed workup#donor-hostel (hospital hostels, charity housing) are allow-listed too, by name or first address line.
+  const hostelOrgs = index
+    .ofType('Organization')
+    .map((e) => e.resource as Organization)
+    .filter((o) => o.active !== false && hasCode(o.type, CS.workup, 'donor-hostel'));
+  const hostelTexts = hostelOrgs
+    .flatMap((o) => [
+      o.name,
+      ...(Array.isArray(o.alias) ? o.alias : []),
+      ...(Array.isArray(o.address) ? o.address : []).map((a) => (Array.isArray(a?.line) ? a.line[0] : undefined)),
+    ])
+    .filter((h): h is string => typeof h === 'string' && h.trim().length > 3)
+    .map((h) => h.trim());
+  const hostels = [...settings.allowLists.hostels, ...hostelTexts].map((h) => h.toLowerCase());
   const tempAllowListed = tempText !== null && hostels.some((h) => tempText.toLowerCase().includes(h));
   const departure = datePart(temp?.period?.end);
 
@@ -147,10 +164,18 @@ export function travelFacts(
 }
 
 export function vulnerabilityFacts(ctx: GatherContext): VulnerabilityFacts {
-  const facts: VulnerabilityFacts = { financialStrainRef: null, unemployedRef: null, immigrationStatus: null, immigrationStatusRef: null };
+  const facts: VulnerabilityFacts = {
+    financialStrainRef: null,
+    unemployedRef: null,
+    immigrationStatus: null,
+    immigrationStatusRef: null,
+    economicAssessmentRefs: [],
+  };
   for (const e of donorObservations(ctx)) {
     const o = e.resource as Observation;
     const ref = ctx.index.keyOf(e);
+    if (hasCode(o.code, CS.loinc, LOINC.financialStrain) || hasCode(o.code, CS.loinc, LOINC.employmentStatus))
+      facts.economicAssessmentRefs.push(ref);
     if (hasCode(o.code, CS.loinc, LOINC.financialStrain)) {
       // LOINC answers LA15832-1 "Very hard" and LA14745-7 "Hard" (scale "hard to pay for basics").
       const code = codeIn(o.valueCodeableConcept, CS.loinc);

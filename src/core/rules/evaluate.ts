@@ -76,20 +76,34 @@ export function evaluateRules(workup: Workup, ruleset: Ruleset, settings: Settin
     }
   }
 
-  // Severity changes may depend on what else fired (e.g. "critical with payment indicators").
+  // Severity changes may depend on what else fired (e.g. "critical with payment indicators"). Guards
+  // lower first; raises then see `%firedFamilies` as the families with a finding still at warning or
+  // above, so a finding a guard lowered to context does not escalate another.
   const fired = hits.map((h) => h.rule.id);
-  const severityVars = { ...vars, firedRules: fired, firedFamilies: [...new Set(hits.map((h) => h.rule.family))] };
+  const lowerVars = { ...vars, firedRules: fired, firedFamilies: [...new Set(hits.map((h) => h.rule.family))] };
   for (const hit of hits) {
     try {
       for (const change of hit.rule.lower) {
-        if (severityRank(change.to) < severityRank(hit.severity) && isTrue(change.when(severityVars))) {
+        if (severityRank(change.to) < severityRank(hit.severity) && isTrue(change.when(lowerVars))) {
           hit.severity = change.to;
           hit.reasons.push(`lowered to ${change.to}: ${change.because}`);
         }
       }
+    } catch (err) {
+      failedRules.push(hit.rule.id);
+      notChecked.push(`severity of rule ${hit.rule.id} could not be evaluated (${err instanceof Error ? err.message.split('\n')[0] : 'error'})`);
+    }
+  }
+  const raiseVars = {
+    ...vars,
+    firedRules: fired,
+    firedFamilies: [...new Set(hits.filter((h) => severityRank(h.severity) >= severityRank('warning')).map((h) => h.rule.family))],
+  };
+  for (const hit of hits) {
+    try {
       // A raise wins over a lowering: when in doubt the screen fails loud.
       for (const change of hit.rule.raise) {
-        if (severityRank(change.to) > severityRank(hit.severity) && isTrue(change.when(severityVars))) {
+        if (severityRank(change.to) > severityRank(hit.severity) && isTrue(change.when(raiseVars))) {
           hit.severity = change.to;
           hit.reasons.push(`raised to ${change.to}: ${change.because}`);
         }

@@ -45,6 +45,11 @@ export class ExpressionError extends Error {
 }
 
 const VARIABLE = /%([A-Za-z_][A-Za-z0-9_]*)/g;
+/**
+ * `where(flag)` over untyped workup facts keeps items whose flag is false: fhirpath.js wraps the value
+ * in a node, and a non-empty collection is true. Refused at load (test/core/fhirpath-conformance pins it).
+ */
+const BARE_BOOLEAN_CRITERION = /\b(where|exists|all|select)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)/;
 
 export function compileExpression(expression: string, allowed: readonly string[] = RULE_VARIABLES): CompiledExpression {
   for (const m of expression.matchAll(VARIABLE)) {
@@ -52,6 +57,13 @@ export function compileExpression(expression: string, allowed: readonly string[]
     if (!allowed.includes(name) && !['ucum', 'context', 'resource', 'rootResource', 'sct', 'loinc'].includes(name)) {
       throw new ExpressionError(`unknown variable %${name} (known: ${allowed.map((v) => '%' + v).join(', ')})`, expression);
     }
+  }
+  const bare = BARE_BOOLEAN_CRITERION.exec(expression);
+  if (bare) {
+    throw new ExpressionError(
+      `write ${bare[1]}(${bare[2]} = true): fhirpath.js counts a bare member of the workup as true even when it holds false`,
+      expression,
+    );
   }
   let fn: (resource: unknown, env: Record<string, unknown>) => unknown;
   try {

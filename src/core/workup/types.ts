@@ -179,6 +179,8 @@ export interface IdentityFacts {
   birthDates: string[];
   birthDatesDisagree: boolean;
   birthDateRefs: string[];
+  /** Youngest age (completed years at the screen date) over every recorded birth date; null when none. */
+  youngestAgeYears: number | null;
   identityDocumentRefs: string[];
   hasPassport: boolean;
   nationality: string | null;
@@ -196,6 +198,7 @@ export interface TravelFacts {
   arrivalToFirstEvaluationDays: number | null;
   arrivalToSurgeryDays: number | null;
   temporaryAddress: string | null;
+  /** The temporary address matches the hostel allow-list or an Organization typed `workup#donor-hostel` (name or first line). */
   temporaryAddressAllowListed: boolean;
   departureDate: string | null;
   surgeryToDepartureDays: number | null;
@@ -280,6 +283,8 @@ export interface VulnerabilityFacts {
   unemployedRef: string | null;
   immigrationStatus: string | null;
   immigrationStatusRef: string | null;
+  /** Financial-strain and employment-status Observations of the donor, whatever their answer (empty: not assessed). */
+  economicAssessmentRefs: string[];
 }
 
 export interface SafeguardFacts {
