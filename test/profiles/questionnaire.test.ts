@@ -68,7 +68,7 @@ const INDICATORS: Record<string, string> = {
   'signs-of-control': 'vulnerability.signs-of-control',
   'companion-speaks-for-donor': 'intermediary.companion-speaks-for-donor',
   'coached-responses-suspected': 'intermediary.coached-responses',
-  'understands-purpose': 'vulnerability.misconception-or-low-literacy',
+  'understands-purpose': 'consent.limited-understanding-documented',
   'understands-risks': 'vulnerability.misconception-or-low-literacy',
   'misconceptions-noted': 'vulnerability.misconception-or-low-literacy',
   'next-of-kin-aware': 'relationship.next-of-kin-unaware',

@@ -127,7 +127,7 @@ Description: "What only a person can observe in a living-donor evaluation: wheth
 * item[+].linkId = "understands-purpose"
 * item[=].text = "Does the donor know why they are being assessed, and for whom?"
 * item[=].type = #boolean
-* item[=].code = $red-flag#vulnerability.misconception-or-low-literacy
+* item[=].code = $red-flag#consent.limited-understanding-documented
 
 * item[+].linkId = "understands-risks"
 * item[=].text = "Did the donor pass teach-back of the operation and its risks (for example, knows that the kidney does not grow back)?"
