@@ -90,6 +90,7 @@ function compileSpec(spec: RuleSpec, source: YamlSource, file: string, problems:
     ...(spec.description ? { description: spec.description.trim() } : {}),
     audience: spec.audience,
     enabled: spec.enabled,
+    combines: spec.combines,
     citations: spec.citations,
     actions: spec.actions,
     file,

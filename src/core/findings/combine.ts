@@ -8,8 +8,10 @@ import { renderTemplate } from '../rules/template.js';
  * `warnings` warnings from at least `warningFamilies` families, or one warning plus
  * `infosWithOneWarning` info findings from other families, give one critical combination alert.
  */
-export function combineFindings(alerts: Alert[], ruleset: Ruleset, settings: Settings, vars: Record<string, unknown>): Alert[] {
+export function combineFindings(all: Alert[], ruleset: Ruleset, settings: Settings, vars: Record<string, unknown>): Alert[] {
   const out: Alert[] = [];
+  const counting = new Set(ruleset.rules.filter((r) => r.combines).map((r) => r.id));
+  const alerts = all.filter((a) => counting.has(a.rule));
   for (const rule of ruleset.rules) {
     if (rule.kind !== 'combination' || !rule.enabled) continue;
     const { warnings: minWarnings, warningFamilies, infosWithOneWarning } = settings.combination;

@@ -12,6 +12,7 @@ import { moneyFacts } from './money.js';
 import { identityFacts, languageFacts, travelFacts, vulnerabilityFacts } from './person.js';
 import { biologyFacts, findParties, relationshipFacts } from './relationship.js';
 import { surgeryFacts } from './surgery.js';
+import { thirdPartyFacts } from './intermediaries.js';
 
 export interface BuildOptions {
   asOf: string;
@@ -97,13 +98,14 @@ export function buildWorkup(index: ResourceIndex, donor: PooledResource, options
     answers,
     answersRef,
     language,
-    identity: identityFacts(ctx),
+    identity: identityFacts(ctx, firstEvaluationDate),
     travel,
     money,
     surgery,
     timeline,
     vulnerability: vulnerabilityFacts(ctx),
     safeguards,
+    thirdParties: thirdPartyFacts(ctx, answersRef),
     notChecked: [...new Set(notChecked)],
   };
 }
@@ -131,6 +133,8 @@ function timelineFacts(
   };
 }
 
+const INDEPENDENT_TYPES = ['independent-advocate', 'independent-assessor', 'authorisation-committee', 'psychosocial'];
+
 function safeguardFacts(
   held: EvaluationFacts[],
   approvals: Workup['approvals'],
@@ -147,6 +151,10 @@ function safeguardFacts(
     ...approvals.filter((a) => a.final && advocateReports.includes(a.type)).map((a) => a.ref),
   ];
   const psychosocialRefs = held.filter((e) => e.type === 'psychosocial').map((e) => e.ref);
+  const independent = held.filter((e) => INDEPENDENT_TYPES.includes(e.type));
+  const typesSeenAlone = new Set(independent.filter((e) => e.alone).map((e) => e.type));
+  const accompaniedOnly = independent.filter((e) => !e.alone && !typesSeenAlone.has(e.type));
+  const everyAccompanied = held.length >= 2 && held.every((e) => !e.alone);
   const interpreted = held.filter((e) => e.safeguarding && e.interpreters.length > 0);
   const interpretersProfessional = interpreted.every((e) => e.interpreters.every((i) => i.kind === 'professional'));
   const interpreterNeeded = language.interpreterRequired || interpreted.length > 0;
@@ -156,6 +164,10 @@ function safeguardFacts(
     psychosocialDocumented: psychosocialRefs.length > 0,
     psychosocialRefs,
     interviewedAloneDocumented: answers['interviewed-alone'] === true,
+    seenAloneIndependently: typesSeenAlone.size > 0,
+    accompaniedOnlyRefs: [...new Set(accompaniedOnly.flatMap((e) => [e.ref, ...e.companions.map((c) => c.ref)]))],
+    accompaniedAtEveryEvaluation: everyAccompanied,
+    accompaniedEvaluationRefs: everyAccompanied ? [...new Set(held.flatMap((e) => [e.ref, ...e.companions.map((c) => c.ref)]))] : [],
     internationalControlsMet:
       relationshipVerified &&
       reimbursementVerifiable &&

@@ -67,6 +67,7 @@ export function evaluationFacts(ctx: GatherContext): EvaluationFacts[] {
       companions,
       alone: companions.length === 0,
       safeguarding: SAFEGUARDING.has(type),
+      held: !NOT_HELD.has(enc.status),
     });
   }
   return out.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.ref.localeCompare(b.ref));

@@ -1,8 +1,8 @@
-import type { Account, ChargeItem, Claim, Coverage, Invoice, Reference } from 'fhir/r4.js';
+import type { Account, ChargeItem, Claim, Coverage, Invoice, PractitionerRole, Reference, ServiceRequest } from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS } from '../fhir/codes.js';
 import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
-import type { MoneyFacts, PayerFacts, PayerKind, ReimbursementFacts } from '../workup/types.js';
+import type { FacilitatorFacts, MoneyFacts, PayerFacts, PayerKind, ReimbursementFacts } from '../workup/types.js';
 import { type GatherContext, isFacilitator, isUnidentifiedOrganisation, payerKind, referringVia } from './context.js';
 
 /** Payers a donation may legitimately have (red-flags.md §4.5 payment.third-party-payer and its guards). */
@@ -124,5 +124,57 @@ export function moneyFacts(ctx: GatherContext): MoneyFacts {
     reimbursements,
     unverifiableReimbursementRefs: uniq(unverifiable.map((r) => r.ref)),
     reimbursementVerifiable: unverifiable.length === 0,
+    facilitators: facilitatorFacts(ctx, payers),
   };
+}
+
+/**
+ * Facilitator agencies (licensed or not) in any money or ordering role for this donation: payer,
+ * guarantor, invoice issuer or recipient, or requester of a ServiceRequest for the donor (directly,
+ * or through a PractitionerRole of the agency). red-flags.md §4.8 intermediary.medical-tourism-facilitator.
+ */
+function facilitatorFacts(ctx: GatherContext, payers: PayerFacts[]): FacilitatorFacts[] {
+  const { index, donor, recipient } = ctx;
+  const out: FacilitatorFacts[] = [];
+  const add = (org: PooledResource | undefined, via: PooledResource, role: FacilitatorFacts['role']): void => {
+    if (org?.resource.resourceType !== 'Organization' || !isFacilitator(org.resource)) return;
+    out.push({ ref: index.keyOf(org), via: index.keyOf(via), role, licensed: payerKind(ctx, org) === 'licensed-facilitator' });
+  };
+  for (const p of payers) {
+    if (p.kind !== 'facilitator' && p.kind !== 'licensed-facilitator') continue;
+    const via = index.resolve(p.via);
+    const party = index.resolve(p.ref);
+    if (!via || !party) continue;
+    const type = via.resource.resourceType;
+    add(party, via, type === 'Account' ? 'guarantor' : type === 'Invoice' ? 'invoice' : 'payer');
+  }
+  const invoices = new Set([
+    ...referringVia(ctx, donor, 'Invoice', (r: Invoice) => [r.subject ?? {}, r.recipient ?? {}, ...(r.participant ?? []).map((x) => x?.actor ?? {})]),
+    ...referringVia(ctx, recipient, 'Invoice', (r: Invoice) => [r.subject ?? {}, r.recipient ?? {}]),
+  ]);
+  for (const e of invoices) {
+    const inv = e.resource as Invoice;
+    if (inv.status === 'cancelled' || inv.status === 'entered-in-error') continue;
+    for (const party of [inv.issuer, inv.recipient]) add(party ? index.resolve(party, e) : undefined, e, 'invoice');
+  }
+  for (const e of referringVia(ctx, donor, 'ServiceRequest', (r: ServiceRequest) => r.subject)) {
+    const sr = e.resource as ServiceRequest;
+    if (sr.status === 'entered-in-error' || !sr.requester) continue;
+    const requester = index.resolve(sr.requester, e);
+    if (requester?.resource.resourceType === 'PractitionerRole') {
+      const role = requester.resource as PractitionerRole;
+      add(role.organization ? index.resolve(role.organization, requester) : undefined, e, 'requester');
+    } else {
+      add(requester, e, 'requester');
+    }
+  }
+  const seen = new Set<string>();
+  return out
+    .filter((f) => {
+      const key = `${f.ref}|${f.via}|${f.role}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.ref.localeCompare(b.ref) || a.via.localeCompare(b.via) || a.role.localeCompare(b.role));
 }

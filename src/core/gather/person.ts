@@ -1,10 +1,10 @@
-import type { Address, CarePlan, DocumentReference, Extension, Observation, Organization, Patient } from 'fhir/r4.js';
+import type { Address, CarePlan, DocumentReference, Extension, HumanName, Observation, Organization, Patient } from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS, EXT, LOINC } from '../fhir/codes.js';
 import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
 import { ageInYears, datePart, daysBetween, latest } from '../dates.js';
-import type { IdentityFacts, LanguageFacts, TravelFacts, VulnerabilityFacts } from '../workup/types.js';
-import { type GatherContext, referringVia } from './context.js';
+import type { IdentityDocumentFacts, IdentityFacts, LanguageFacts, TravelFacts, VulnerabilityFacts } from '../workup/types.js';
+import { type GatherContext, referringVia, sideOf } from './context.js';
 
 const ISO = 'urn:iso:std:iso:3166';
 
@@ -57,7 +57,79 @@ export function languageFacts(ctx: GatherContext, professionalInterpreterUsed: b
   };
 }
 
-export function identityFacts(ctx: GatherContext): IdentityFacts {
+/** Name uses that assert an identity; `maiden`, `nickname`, `temp` and `anonymous` names never conflict with them. */
+const IDENTITY_NAME_USES = new Set<string | undefined>(['official', 'usual', 'old', undefined]);
+const UNDECOMPOSED: Record<string, string> = { ß: 'ss', ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+
+/**
+ * A transliteration-tolerant key for one name part: no diacritics, common digraphs folded, vowels
+ * dropped after the first letter (Mohammed = Muhammad, Zielińska = Zielinska, Ebrahim = Ibrahim).
+ */
+function nameTokenKey(token: string): string {
+  let t = token
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[ßłøæœđðþı]/g, (c) => UNDECOMPOSED[c] ?? c)
+    .replace(/[^a-z]/g, '');
+  t = t.replace(/ph/g, 'f').replace(/[ckq]/g, 'k').replace(/[zs]/g, 's').replace(/[vw]/g, 'w').replace(/h/g, '');
+  if (t.length === 0) return '';
+  const first = /[aeiouy]/.test(t[0] as string) ? '*' : (t[0] as string);
+  return (first + t.slice(1).replace(/[aeiouyj]/g, '')).replace(/(.)\1+/g, '$1');
+}
+
+function nameTokens(n: HumanName): string[] {
+  const parts = [...(Array.isArray(n.given) ? n.given : []), ...(typeof n.family === 'string' ? [n.family] : [])];
+  const words = (parts.length > 0 ? parts : typeof n.text === 'string' ? [n.text] : []).filter((w): w is string => typeof w === 'string');
+  return [...new Set(words.flatMap((w) => w.split(/[\s\-]+/)).map(nameTokenKey).filter((k) => k.length > 0))];
+}
+
+function nameLabel(n: HumanName): string {
+  const written =
+    typeof n.text === 'string' && n.text.trim()
+      ? n.text.trim()
+      : [...(Array.isArray(n.given) ? n.given : []), n.family].filter((w): w is string => typeof w === 'string').join(' ');
+  return `${written} (${n.use ?? 'no use'})`;
+}
+
+/** Two names agree when the parts of one are all found in the other (a dropped middle name is no conflict). */
+function namesAgree(a: string[], b: string[]): boolean {
+  return a.every((t) => b.includes(t)) || b.every((t) => a.includes(t));
+}
+
+function nameFacts(donor: Patient): { nameVariants: string[]; namesDisagree: boolean } {
+  const names = (Array.isArray(donor.name) ? donor.name : []).filter((n) => n && IDENTITY_NAME_USES.has(n.use));
+  const keyed = names.map((n) => ({ label: nameLabel(n), tokens: nameTokens(n) })).filter((n) => n.tokens.length > 0);
+  const namesDisagree = keyed.some((a, i) => keyed.slice(i + 1).some((b) => !namesAgree(a.tokens, b.tokens)));
+  return { nameVariants: [...new Set(keyed.map((n) => n.label))], namesDisagree };
+}
+
+function identityDocumentFacts(ctx: GatherContext, firstEvaluationDate: string | null): IdentityDocumentFacts[] {
+  const { index } = ctx;
+  return referringVia(ctx, ctx.donor, 'DocumentReference', (r: DocumentReference) => r.subject)
+    .filter((e) => {
+      const d = e.resource as DocumentReference;
+      return hasCode(d.type, CS.evidenceType, 'identity-document') && d.status !== 'entered-in-error';
+    })
+    .map((e) => {
+      const d = e.resource as DocumentReference;
+      const issued = datePart(d.content?.[0]?.attachment?.creation ?? d.date);
+      const author = d.author?.[0] ? index.resolve(d.author[0], e) : undefined;
+      const verifiedBy = d.authenticator ? sideOf(ctx, index.resolve(d.authenticator, e)) : null;
+      return {
+        ref: index.keyOf(e),
+        issued,
+        issuedBeforeEvaluationDays: daysBetween(issued, firstEvaluationDate),
+        suppliedBy: sideOf(ctx, author),
+        verifiedBy,
+        // Verification by the claimant's own side is not verification at source.
+        verified: verifiedBy !== null && !['recipient', 'recipient-family', 'donor', 'donor-family', 'agency', 'unknown'].includes(verifiedBy),
+      };
+    })
+    .sort((a, b) => a.ref.localeCompare(b.ref));
+}
+
+export function identityFacts(ctx: GatherContext, firstEvaluationDate: string | null = null): IdentityFacts {
   const { index } = ctx;
   const donor = ctx.donor.resource as Patient;
   const birthDates = new Set<string>();
@@ -79,6 +151,7 @@ export function identityFacts(ctx: GatherContext): IdentityFacts {
   return {
     birthDates: [...birthDates].sort(),
     birthDatesDisagree: birthDates.size > 1,
+    birthDatesConflict: birthDatesConflict([...birthDates]),
     birthDateRefs: birthDateRefs.sort(),
     youngestAgeYears: [...birthDates].reduce<number | null>((min, d) => {
       const age = ageInYears(d, ctx.asOf);
@@ -87,6 +160,8 @@ export function identityFacts(ctx: GatherContext): IdentityFacts {
     identityDocumentRefs: identityDocumentRefs.sort(),
     hasPassport: (donor.identifier ?? []).some((i) => hasCode(i?.type, CS.identifierType, 'PPN')),
     nationality: codeIn(nationality, ISO) ?? conceptLabel(nationality) ?? null,
+    ...nameFacts(donor),
+    identityDocuments: identityDocumentFacts(ctx, firstEvaluationDate),
   };
 }
 
@@ -191,4 +266,21 @@ export function vulnerabilityFacts(ctx: GatherContext): VulnerabilityFacts {
     }
   }
   return facts;
+}
+
+/**
+ * Recorded birth dates that disagree beyond clerical noise: different years, or full dates that differ
+ * other than by a default 1 January or a day/month swap (red-flags.md consent.donor-minor-or-age-disputed FP).
+ */
+export function birthDatesConflict(dates: string[]): boolean {
+  if (dates.length < 2) return false;
+  if (new Set(dates.map((d) => d.slice(0, 4))).size > 1) return true;
+  const specific = dates.filter((d) => d.length === 10 && d.slice(5) !== '01-01');
+  if (specific.length > 2) return true;
+  if (specific.length === 2) {
+    const [a, b] = specific as [string, string];
+    const swapped = a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7);
+    return !swapped;
+  }
+  return false;
 }

@@ -114,6 +114,8 @@ function evidenceFacts(ctx: GatherContext, firstEvaluationDate: string | null): 
     const authenticator = d.authenticator ? index.resolve(d.authenticator, e) : undefined;
     const verifiedBy = d.authenticator ? sideOf(ctx, authenticator) : null;
     const date = d.date ?? d.content?.[0]?.attachment?.creation ?? null;
+    // The issue date is the attachment's creation (a certificate issued, a copy certified); `date` is when it was filed.
+    const issued = d.content?.[0]?.attachment?.creation ?? d.date ?? null;
     out.push({
       ref: index.keyOf(e),
       type,
@@ -122,7 +124,8 @@ function evidenceFacts(ctx: GatherContext, firstEvaluationDate: string | null): 
       suppliedBy: sideOf(ctx, author),
       verifiedBy,
       date: date ? date.slice(0, 10) : null,
-      issuedBeforeEvaluationDays: daysBetween(date, firstEvaluationDate),
+      issued: issued ? issued.slice(0, 10) : null,
+      issuedBeforeEvaluationDays: daysBetween(issued, firstEvaluationDate),
       weak: (WEAK_EVIDENCE_TYPES as readonly string[]).includes(type),
     });
   }

@@ -22,6 +22,7 @@ interface CompiledCommon {
   description?: string;
   audience: Audience[];
   enabled: boolean;
+  combines: boolean;
   summary: CompiledTemplate;
   detail: CompiledTemplate;
   citations: string[];

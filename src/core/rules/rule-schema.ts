@@ -37,6 +37,12 @@ const common = {
   description: z.string().min(3).optional(),
   audience: z.array(z.enum(AUDIENCES)).min(1),
   enabled: z.boolean().default(true),
+  /**
+   * Whether the finding counts in the combination step. Completeness gaps that are not in themselves
+   * trafficking indicators (a consent not yet signed early in a workup) set this to false, so an
+   * ordinary workup in progress does not escalate.
+   */
+  combines: z.boolean().default(true),
   summary: z.string().min(10),
   detail: z.string().min(10),
   citations: z.array(z.string().min(3)).min(1),

@@ -39,7 +39,25 @@ export interface Workup {
   timeline: TimelineFacts;
   vulnerability: VulnerabilityFacts;
   safeguards: SafeguardFacts;
+  /**
+   * People who are neither relatives nor professionals acting around the donor: a non-family contact,
+   * companion or lay interpreter, or the person named as having arranged the donor's travel.
+   */
+  thirdParties: ThirdPartyFacts[];
   notChecked: string[];
+}
+
+export interface ThirdPartyFacts {
+  /** The RelatedPerson or Organization; the donor's key for a `Patient.contact` without a resource. */
+  ref: string;
+  name: string | null;
+  role: 'contact' | 'companion' | 'interpreter' | 'arranger';
+  /** Where it shows: the Encounter or Appointment, the questionnaire, or the donor record. */
+  via: string;
+  /** The relationship as recorded (code or text). */
+  relationship: string | null;
+  /** A patient navigator, community health worker, charity volunteer or similar supporting role. */
+  supportRole: boolean;
 }
 
 export type AnswerValue = boolean | string | number;
@@ -94,7 +112,9 @@ export interface EvidenceFacts {
   /** Who verified it (DocumentReference.authenticator), or null. */
   verifiedBy: PartySide | null;
   date: string | null;
-  /** Document date to first evaluation, in days (positive: issued before). */
+  /** Issue date: `content[0].attachment.creation`, else `date` (when the reference was filed). */
+  issued: string | null;
+  /** Issue date to first evaluation, in days (positive: issued before). */
   issuedBeforeEvaluationDays: number | null;
   weak: boolean;
 }
@@ -155,6 +175,8 @@ export interface EvaluationFacts {
   alone: boolean;
   /** Consent, advocate/assessor, committee or psychosocial: where independence is critical. */
   safeguarding: boolean;
+  /** It took place (not planned, cancelled or entered in error). */
+  held: boolean;
 }
 
 export interface ApprovalFacts {
@@ -178,12 +200,35 @@ export interface LanguageFacts {
 export interface IdentityFacts {
   birthDates: string[];
   birthDatesDisagree: boolean;
+  /** They disagree beyond a default 1 January or a day/month swap in the same year. */
+  birthDatesConflict: boolean;
   birthDateRefs: string[];
   /** Youngest age (completed years at the screen date) over every recorded birth date; null when none. */
   youngestAgeYears: number | null;
   identityDocumentRefs: string[];
   hasPassport: boolean;
   nationality: string | null;
+  /**
+   * The donor's names in use (`official`, `usual`, `old` or no use; never `maiden`, `nickname`,
+   * `temp`, `anonymous`), as written, each with its use in brackets.
+   */
+  nameVariants: string[];
+  /** Two of those names differ beyond transliteration (diacritics, vowel spelling, a dropped middle name). */
+  namesDisagree: boolean;
+  /** Identity-document DocumentReferences of the donor, with who supplied and who verified them. */
+  identityDocuments: IdentityDocumentFacts[];
+}
+
+export interface IdentityDocumentFacts {
+  ref: string;
+  /** Issue date: `content[0].attachment.creation`, else `DocumentReference.date`. */
+  issued: string | null;
+  /** Issue date to first evaluation, in days (positive: issued before; negative: during the workup). */
+  issuedBeforeEvaluationDays: number | null;
+  suppliedBy: PartySide;
+  verifiedBy: PartySide | null;
+  /** Authenticated by someone outside the claimant's side (authority, embassy, centre staff). */
+  verified: boolean;
 }
 
 export interface TravelFacts {
@@ -257,6 +302,21 @@ export interface MoneyFacts {
   unverifiableReimbursementRefs: string[];
   /** Every reimbursement is itemised and paid through the programme (true when there is none). */
   reimbursementVerifiable: boolean;
+  /**
+   * Every facilitator-agency Organization (licensed or not) acting as payer, guarantor, invoice party
+   * or requester of a ServiceRequest for the donor (directly or through a PractitionerRole).
+   */
+  facilitators: FacilitatorFacts[];
+}
+
+export interface FacilitatorFacts {
+  /** The agency Organization. */
+  ref: string;
+  /** The resource that shows its role: Coverage, Account, Invoice or ServiceRequest. */
+  via: string;
+  role: 'payer' | 'guarantor' | 'invoice' | 'requester';
+  /** On the centre's allow-list of licensed facilitators. */
+  licensed: boolean;
 }
 
 export interface SurgeryFacts {
@@ -293,6 +353,17 @@ export interface SafeguardFacts {
   psychosocialDocumented: boolean;
   psychosocialRefs: string[];
   interviewedAloneDocumented: boolean;
+  /** A held advocate, assessor, committee or psychosocial evaluation had no companion. */
+  seenAloneIndependently: boolean;
+  /**
+   * Held independent evaluations (and their companions) of a type never held without a companion:
+   * a joint session is legitimate when a separate one of the same kind is recorded too.
+   */
+  accompaniedOnlyRefs: string[];
+  /** At least two evaluations were held and a companion was at every one. */
+  accompaniedAtEveryEvaluation: boolean;
+  /** The held evaluations and their companions, when accompaniedAtEveryEvaluation. */
+  accompaniedEvaluationRefs: string[];
   /** §7: verified relative, professional interpreter, itemised reimbursement, follow-up plan, advocate review. */
   internationalControlsMet: boolean;
 }
