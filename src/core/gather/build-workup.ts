@@ -13,6 +13,7 @@ import { identityFacts, languageFacts, travelFacts, vulnerabilityFacts } from '.
 import { biologyFacts, findParties, relationshipFacts } from './relationship.js';
 import { surgeryFacts } from './surgery.js';
 import { thirdPartyFacts } from './intermediaries.js';
+import { networkFacts } from './network.js';
 
 export interface BuildOptions {
   asOf: string;
@@ -47,7 +48,7 @@ export function buildWorkup(index: ResourceIndex, donor: PooledResource, options
   const approvals = approvalFacts(ctx);
   const { answers, ref: answersRef } = safeguardingAnswers(ctx);
   const biology = biologyFacts(ctx);
-  const relationship = relationshipFacts(ctx, parties.inverted, firstEvaluationDate, biology);
+  const relationship = relationshipFacts(ctx, parties.inverted, firstEvaluationDate, biology, parties.otherClaims);
   const money = moneyFacts(ctx);
   const travel = travelFacts(ctx, firstEvaluationDate, surgery.date, answers);
   const professionalInterpreterUsed = held.some((e) => e.interpreters.some((i) => i.kind === 'professional'));
@@ -106,6 +107,7 @@ export function buildWorkup(index: ResourceIndex, donor: PooledResource, options
     vulnerability: vulnerabilityFacts(ctx),
     safeguards,
     thirdParties: thirdPartyFacts(ctx, answersRef),
+    network: networkFacts(ctx),
     notChecked: [...new Set(notChecked)],
   };
 }

@@ -13,6 +13,7 @@ export interface Parties {
   claim: PooledResource | null;
   /** The claim's RelatedPerson describes the recipient (patient = donor). */
   inverted: boolean;
+  otherClaims: Array<{ rp: PooledResource; inverted: boolean }>;
   pathway: Pathway | null;
   pathwayDeclared: boolean;
   organ: 'kidney' | 'liver' | null;
@@ -67,13 +68,18 @@ export function findParties(index: ResourceIndex, donor: PooledResource, notChec
     }
   }
   const candidates = [...claimsA.map((c) => ({ ...c, inverted: false })), ...claimsB.map((c) => ({ ...c, inverted: true }))];
-  const chosen = recipient ? candidates.find((c) => c.other === recipient) : candidates[0];
-  if (!recipient && chosen) recipient = chosen.other;
+  recipient ??= candidates[0]?.other ?? null;
+  // One pair may carry several claims (a "friend" who is also the household's employee): the RoleCode
+  // claim is primary; the others are reported alongside it.
+  const forRecipient = candidates.filter((c) => c.other === recipient);
+  const chosen = forRecipient.find((c) => hasRoleCoding(c.rp)) ?? forRecipient[0];
+  const otherClaims = forRecipient.filter((c) => c !== chosen).map((c) => ({ rp: c.rp, inverted: c.inverted }));
 
   return {
     recipient,
     claim: chosen?.rp ?? null,
     inverted: chosen?.inverted ?? false,
+    otherClaims,
     pathway,
     pathwayDeclared: pathway !== null,
     organ,
@@ -160,50 +166,55 @@ export function biologyFacts(ctx: GatherContext): BiologyFacts {
   return facts;
 }
 
+function hasRoleCoding(rp: PooledResource): boolean {
+  return codings((rp.resource as RelatedPerson).relationship).some((c) => c.system === CS.roleCode && typeof c.code === 'string');
+}
+
+interface ClaimDescription {
+  code: string;
+  system: string;
+  display: string;
+  roles: string[];
+  relationClass: RelationshipFacts['relationClass'];
+  biological: boolean;
+  donorSubordinate: boolean;
+}
+
+/** A claim read in the donor's direction: the donor's role towards the recipient. */
+function describeClaim(ctx: GatherContext, claim: PooledResource, inverted: boolean): ClaimDescription {
+  const rp = claim.resource as RelatedPerson;
+  const all = codings(rp.relationship);
+  const roleCoding = all.find((c) => c.system === CS.roleCode && typeof c.code === 'string');
+  const v2Coding = all.find((c) => c.system === CS.v2RelationshipCode && typeof c.code === 'string' && c.code in V2_DEPENDENCY_CODES);
+  if (roleCoding?.code) {
+    const code = inverted ? inverseRole(roleCoding.code) : roleCoding.code;
+    const roles = ancestorsAndSelf(ctx.roleCodes, code);
+    return { code, system: CS.roleCode, display: inverted ? code : (roleCoding.display ?? code), roles, ...classify(roles, code), donorSubordinate: false };
+  }
+  if (v2Coding?.code) {
+    const dep = V2_DEPENDENCY_CODES[v2Coding.code];
+    // Direction B: the RelatedPerson is the recipient; if the recipient is the superior, the donor is the subordinate.
+    const donorSubordinate = dep ? dep.relatedPersonIsSuperior === inverted : false;
+    // Direction B: the coding names the recipient's role (e.g. employer), so `display` states the donor's side of it.
+    const label = v2Coding.display ?? dep?.display ?? v2Coding.code;
+    const display = inverted ? `${donorSubordinate ? 'subordinate' : 'superior'} (the recipient is the donor's ${label.toLowerCase()})` : label;
+    return { code: v2Coding.code, system: CS.v2RelationshipCode, display, roles: [v2Coding.code], relationClass: 'dependency', biological: false, donorSubordinate };
+  }
+  ctx.notChecked.push(`relationship claim ${ctx.index.keyOf(claim)}: no relationship code from v3 RoleCode or v2-0131`);
+  return { code: 'unknown', system: '', display: 'unknown', roles: [], relationClass: 'other', biological: false, donorSubordinate: false };
+}
+
 export function relationshipFacts(
   ctx: GatherContext,
   inverted: boolean,
   firstEvaluationDate: string | null,
   biology: BiologyFacts,
+  otherClaims: ReadonlyArray<{ rp: PooledResource; inverted: boolean }> = [],
 ): RelationshipFacts | null {
   const { claim, index } = ctx;
   if (!claim) return null;
   const rp = claim.resource as RelatedPerson;
-  const all = codings(rp.relationship);
-  const roleCoding = all.find((c) => c.system === CS.roleCode && typeof c.code === 'string');
-  const v2Coding = all.find((c) => c.system === CS.v2RelationshipCode && typeof c.code === 'string' && c.code in V2_DEPENDENCY_CODES);
-  let code: string;
-  let system: string;
-  let display: string;
-  let roles: string[];
-  let relationClass: RelationshipFacts['relationClass'];
-  let biological = false;
-  let donorSubordinate = false;
-  if (roleCoding?.code) {
-    code = inverted ? inverseRole(roleCoding.code) : roleCoding.code;
-    system = CS.roleCode;
-    display = inverted ? code : (roleCoding.display ?? code);
-    roles = ancestorsAndSelf(ctx.roleCodes, code);
-    ({ relationClass, biological } = classify(roles, code));
-  } else if (v2Coding?.code) {
-    const dep = V2_DEPENDENCY_CODES[v2Coding.code];
-    code = v2Coding.code;
-    system = CS.v2RelationshipCode;
-    roles = [code];
-    relationClass = 'dependency';
-    // Direction B: the RelatedPerson is the recipient; if the recipient is the superior, the donor is the subordinate.
-    donorSubordinate = dep ? dep.relatedPersonIsSuperior === inverted : false;
-    // Direction B: the coding names the recipient's role (e.g. employer), so `display` states the donor's side of it.
-    const label = v2Coding.display ?? dep?.display ?? code;
-    display = inverted ? `${donorSubordinate ? 'subordinate' : 'superior'} (the recipient is the donor's ${label.toLowerCase()})` : label;
-  } else {
-    ctx.notChecked.push(`relationship claim ${index.keyOf(claim)}: no relationship code from v3 RoleCode or v2-0131`);
-    code = 'unknown';
-    system = '';
-    display = 'unknown';
-    roles = [];
-    relationClass = 'other';
-  }
+  const { code, system, display, roles, relationClass, biological, donorSubordinate } = describeClaim(ctx, claim, inverted);
   const since = rp.period?.start?.slice(0, 10) ?? null;
   const need = needKnownSince(ctx);
   const evidence = evidenceFacts(ctx, firstEvaluationDate);
@@ -219,6 +230,10 @@ export function relationshipFacts(
     inverted,
     donorSubordinate,
     claimRef: index.keyOf(claim),
+    alsoClaimed: otherClaims.map((c) => {
+      const d = describeClaim(ctx, c.rp, c.inverted);
+      return { claimRef: index.keyOf(c.rp), code: d.code, display: d.display, relationClass: d.relationClass, donorSubordinate: d.donorSubordinate };
+    }),
     since,
     needKnownSince: need,
     startedAfterNeed: since && need ? (daysBetween(need, since) ?? 0) > 0 : null,

@@ -44,6 +44,8 @@ export interface Workup {
    * companion or lay interpreter, or the person named as having arranged the donor's travel.
    */
   thirdParties: ThirdPartyFacts[];
+  /** What this donation shares with other donations in the same pool (red-flags.md §4.9). */
+  network: NetworkFacts;
   notChecked: string[];
 }
 
@@ -90,6 +92,8 @@ export interface RelationshipFacts {
   /** For dependency relationships: the donor is the employee, tenant or subordinate. */
   donorSubordinate: boolean;
   claimRef: string;
+  /** Further claims between the same donor and recipient (e.g. friend, and also the household's employee). */
+  alsoClaimed: Array<{ claimRef: string; code: string; display: string; relationClass: RelationClass; donorSubordinate: boolean }>;
   /** RelatedPerson.period.start: since when the relationship exists. */
   since: string | null;
   /** When the recipient's need became known (ESRD onset or waiting-list start). */
@@ -366,4 +370,71 @@ export interface SafeguardFacts {
   accompaniedEvaluationRefs: string[];
   /** §7: verified relative, professional interpreter, itemised reimbursement, follow-up plan, advocate review. */
   internationalControlsMet: boolean;
+}
+
+/** How a person was recognised as the same human across records (never nationality). */
+export type IdentityMatch = 'same-resource' | 'telephone' | 'email' | 'name-and-address';
+
+/** The role in which someone appears around the donor. */
+export type NetworkVia = 'companion' | 'contact' | 'referrer' | 'travel-arranger' | 'interpreter';
+
+/**
+ * Pool-level facts: computed over every donation in the same pool of resources (one Bundle; in Bulk
+ * Data, only the donor's neighbourhood of three reference hops). Values are compared normalised
+ * (telephone digits with country code, lower-cased e-mail, name plus address) and leave gather only
+ * as hashed keys and resource references.
+ */
+export interface NetworkFacts {
+  /** Other donors in the pool: living-donor candidates and former donors. */
+  otherDonorsInPool: number;
+  /** Former donors in the pool: a completed donor-surgery Procedure and no open evaluation. */
+  formerDonorsInPool: number;
+  formerDonorMatches: FormerDonorMatch[];
+  sharedContacts: SharedContactFacts[];
+  sharedIntermediaries: SharedIntermediaryFacts[];
+  /** Companions, contacts, interpreters, referrers or travel arrangers with no telephone, e-mail or name with address: not matchable. */
+  unmatchableRefs: string[];
+}
+
+export interface FormerDonorMatch {
+  /** The record in this workup where the former donor appears (for a Patient.contact: the donor's Patient). */
+  ref: string;
+  formerDonorRef: string;
+  /** The completed donor-surgery Procedure. */
+  donationRef: string | null;
+  via: NetworkVia;
+  matchedOn: IdentityMatch[];
+  /** The person is affiliated to the programme (an active PractitionerRole of the centre or another recognised body): a peer mentor. */
+  affiliated: boolean;
+}
+
+export interface SharedContactFacts {
+  /** `kind:hash` of the normalised value; never the value itself. */
+  key: string;
+  kind: 'telephone' | 'email' | 'temporary-address' | 'contact-person';
+  /** Where it sits in this workup: the donor's own telecom or temporary address, an emergency contact, a RelatedPerson of the donor. */
+  roles: Array<'donor' | 'emergency-contact' | 'related-person'>;
+  refs: string[];
+  /** Donors of unrelated recipients (other pairs) with the same value. */
+  otherDonors: string[];
+  otherRefs: string[];
+  /** This donor plus otherDonors. */
+  donorCount: number;
+  /** A hostel: the settings allow-list or an Organization typed `workup#donor-hostel`. */
+  allowListed: boolean;
+  /** Belongs to the centre, a public body, a professional interpreter or an interpreter agency. */
+  professional: boolean;
+}
+
+export interface SharedIntermediaryFacts {
+  /** The person in this workup: a RelatedPerson, Patient or unqualified Practitioner. */
+  ref: string;
+  role: 'interpreter' | 'companion' | 'relative';
+  kind: 'lay' | 'practitioner-unqualified';
+  matchedOn: IdentityMatch[];
+  /** Donors of other, unrelated pairs where the same person appears. */
+  otherDonors: string[];
+  otherRefs: string[];
+  /** Unrelated pairs involved, this one included. */
+  pairCount: number;
 }
