@@ -31,6 +31,7 @@ export function ruleVariables(workup: Workup, asOf: string, settings: Settings):
     timeline: workup.timeline,
     vulnerability: workup.vulnerability,
     safeguards: workup.safeguards,
+    network: workup.network,
   };
 }
 

@@ -1,5 +1,6 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4/index.js';
+import { compileFast, Unsupported } from './fast-path.js';
 
 /**
  * The one place FHIRPath is compiled. fhirpath.js re-parses on every `evaluate()`, so every rule
@@ -7,6 +8,15 @@ import r4 from 'fhirpath/fhir-context/r4/index.js';
  * without it choice elements such as `Observation.value` resolve to nothing.
  */
 export type CompiledExpression = (variables: Record<string, unknown>) => unknown[];
+
+/** The reference engine alone, for tests that compare it with the fast path. */
+export function compileReference(expression: string): CompiledExpression {
+  const fn = fhirpath.compile(expression, r4, { async: false }) as unknown as (resource: unknown, env: Record<string, unknown>) => unknown;
+  return (variables) => {
+    const result = fn({}, variables);
+    return Array.isArray(result) ? (result as unknown[]) : [result];
+  };
+}
 
 /** Variables a rule may name. `%firedRules` and `%firedFamilies` exist only in severity changes. */
 export const RULE_VARIABLES = [
@@ -29,6 +39,7 @@ export const RULE_VARIABLES = [
   'timeline',
   'vulnerability',
   'safeguards',
+  'network',
 ] as const;
 export const SEVERITY_VARIABLES = ['firedRules', 'firedFamilies'] as const;
 
@@ -73,9 +84,19 @@ export function compileExpression(expression: string, allowed: readonly string[]
     const m = /line: (\d+); column: (\d+); message: (.*)/.exec(text);
     throw new ExpressionError(m ? (m[3] ?? text) : text.split('\n')[0] ?? text, expression, m ? { line: Number(m[1]), column: Number(m[2]) + 1 } : undefined);
   }
-  return (variables) => {
+  const reference: CompiledExpression = (variables) => {
     const result = fn({}, variables);
     return Array.isArray(result) ? (result as unknown[]) : [result];
+  };
+  const fast = compileFast(expression);
+  if (!fast) return reference;
+  return (variables) => {
+    try {
+      return fast(variables);
+    } catch (err) {
+      if (err instanceof Unsupported) return reference(variables);
+      throw err;
+    }
   };
 }
 
