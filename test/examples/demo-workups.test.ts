@@ -62,6 +62,8 @@ const EXPECTATIONS: Record<string, Expectation> = {
       'travel.arranged-by-third-party': W,
       'payment.cash-or-package-price': W,
       'document.relationship-evidence-provenance': W,
+      // Lives abroad and no home-country follow-up plan on file.
+      'travel.immediate-departure-no-follow-up': W,
       'travel.donor-nonresident': I,
     },
     mustNot: ['relationship.claimed-relative-hla-inconsistent', 'travel.both-parties-nonresident', 'payment.third-party-payer', 'consent.required-consent-missing', 'consent.psychosocial-evaluation-missing'],

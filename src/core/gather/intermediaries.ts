@@ -1,4 +1,13 @@
-import type { Appointment, CodeableConcept, Encounter, Organization, Patient, PatientContact, QuestionnaireResponse, RelatedPerson } from 'fhir/r4.js';
+import type {
+  Appointment,
+  CodeableConcept,
+  Encounter,
+  Organization,
+  Patient,
+  PatientContact,
+  QuestionnaireResponse,
+  RelatedPerson,
+} from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS } from '../fhir/codes.js';
 import { codings, hasCode } from '../fhir/coding.js';
@@ -7,7 +16,9 @@ import type { ThirdPartyFacts } from '../workup/types.js';
 import { type GatherContext, isFacilitator, referringVia } from './context.js';
 
 /** Supporting roles that are neither family nor clinical staff but legitimate (red-flags.md §4.8 FP). */
-const SUPPORT_ROLE = /navigator|community health worker|\bchw\b|link worker|volunteer|befriender|chaplain|peer (mentor|support)/i;
+const SUPPORT_ROLE =
+  /navigator|community health worker|\bchw\b|link worker|volunteer|befriender|chaplain|peer (mentor|support)/i;
+const NOT_HELD = new Set(['planned', 'cancelled', 'entered-in-error']);
 /** v2-0131 contact roles that say the person is not family: employer, other. */
 const V2_NON_FAMILY = ['E', 'O'];
 
@@ -34,7 +45,9 @@ function relationshipText(concepts: CodeableConcept[] | undefined): string | nul
   const list = Array.isArray(concepts) ? concepts : [];
   const labels = list.flatMap((c) => [
     ...(typeof c?.text === 'string' ? [c.text] : []),
-    ...codings(c).map((x) => x.display ?? x.code ?? '').filter((x) => x.length > 0),
+    ...codings(c)
+      .map((x) => x.display ?? x.code ?? '')
+      .filter((x) => x.length > 0),
   ]);
   return labels.length > 0 ? [...new Set(labels)].join('; ') : null;
 }
@@ -43,7 +56,9 @@ function personName(names: RelatedPerson['name'] | PatientContact['name'] | unde
   const n = Array.isArray(names) ? names[0] : names;
   if (!n) return null;
   if (typeof n.text === 'string' && n.text.trim()) return n.text.trim();
-  const written = [...(Array.isArray(n.given) ? n.given : []), n.family].filter((w): w is string => typeof w === 'string').join(' ');
+  const written = [...(Array.isArray(n.given) ? n.given : []), n.family]
+    .filter((w): w is string => typeof w === 'string')
+    .join(' ');
   return written || null;
 }
 
@@ -64,7 +79,9 @@ export function thirdPartyFacts(ctx: GatherContext, answersRef: string | null): 
     }
   }
   const out: ThirdPartyFacts[] = [];
-  const asThirdParty = (entry: PooledResource | undefined): { name: string | null; relationship: string | null; supportRole: boolean } | null => {
+  const asThirdParty = (
+    entry: PooledResource | undefined,
+  ): { name: string | null; relationship: string | null; supportRole: boolean } | null => {
     if (!entry || entry.resource.resourceType !== 'RelatedPerson' || parties.has(entry)) return null;
     const rp = entry.resource;
     if (kinshipOf(ctx, rp.relationship) !== 'non-family') return null;
@@ -77,12 +94,19 @@ export function thirdPartyFacts(ctx: GatherContext, answersRef: string | null): 
     if (!contact) continue;
     const org = contact.organization ? index.resolve(contact.organization, donor) : undefined;
     const relationship = relationshipText(contact.relationship);
-    if (org?.resource.resourceType === 'Organization' && isFacilitator(org.resource as Organization)) {
-      out.push({ ref: index.keyOf(org), name: (org.resource as Organization).name ?? null, role: 'contact', via: donorKey, relationship, supportRole: false });
+    if (org?.resource.resourceType === 'Organization' && isFacilitator(org.resource)) {
+      out.push({
+        ref: index.keyOf(org),
+        name: org.resource.name ?? null,
+        role: 'contact',
+        via: donorKey,
+        relationship,
+        supportRole: false,
+      });
       continue;
     }
     if (kinshipOf(ctx, contact.relationship) !== 'non-family') continue;
-    const charity = org?.resource.resourceType === 'Organization' && hasCode((org.resource as Organization).type, CS.workup, 'charity');
+    const charity = org?.resource.resourceType === 'Organization' && hasCode(org.resource.type, CS.workup, 'charity');
     out.push({
       ref: donorKey,
       name: personName(contact.name) ?? (org?.resource as Organization | undefined)?.name ?? null,
@@ -93,18 +117,27 @@ export function thirdPartyFacts(ctx: GatherContext, answersRef: string | null): 
     });
   }
 
+  // Evaluations only (Encounters typed from evaluation-type that took place): an escort at an untyped
+  // scheduling visit is not the donor's companion through the workup (input contract, "Evaluations").
   for (const e of referringVia(ctx, donor, 'Encounter', (r: Encounter) => r.subject)) {
     const enc = e.resource as Encounter;
-    if (enc.status === 'cancelled' || enc.status === 'entered-in-error') continue;
+    if (NOT_HELD.has(enc.status) || !hasCode(enc.type, CS.evaluationType)) continue;
     for (const p of enc.participant ?? []) {
       const individual = p?.individual ? index.resolve(p.individual, e) : undefined;
       const third = asThirdParty(individual);
       if (!third || !individual) continue;
       const translator = (p.type ?? []).some((t) => hasCode(t, CS.participantTypeFhir, 'translator'));
-      out.push({ ref: index.keyOf(individual), ...third, role: translator ? 'interpreter' : 'companion', via: index.keyOf(e) });
+      out.push({
+        ref: index.keyOf(individual),
+        ...third,
+        role: translator ? 'interpreter' : 'companion',
+        via: index.keyOf(e),
+      });
     }
   }
-  for (const e of referringVia(ctx, donor, 'Appointment', (r: Appointment) => r.participant?.map((p) => p.actor ?? {}))) {
+  for (const e of referringVia(ctx, donor, 'Appointment', (r: Appointment) =>
+    r.participant?.map((p) => p.actor ?? {}),
+  )) {
     const appt = e.resource as Appointment;
     if (appt.status === 'cancelled' || appt.status === 'entered-in-error') continue;
     for (const p of appt.participant ?? []) {
@@ -116,7 +149,10 @@ export function thirdPartyFacts(ctx: GatherContext, answersRef: string | null): 
 
   if (answersRef) {
     const qr = index.resolve(answersRef);
-    const whom = qr?.resource.resourceType === 'QuestionnaireResponse' ? findAnswerReference(qr.resource.item, 'travel-arranged-by-whom') : undefined;
+    const whom =
+      qr?.resource.resourceType === 'QuestionnaireResponse'
+        ? findAnswerReference(qr.resource.item, 'travel-arranged-by-whom')
+        : undefined;
     const arranger = whom && qr ? index.resolve(whom, qr) : undefined;
     const third = asThirdParty(arranger);
     if (third && arranger) out.push({ ref: index.keyOf(arranger), ...third, role: 'arranger', via: answersRef });
@@ -143,7 +179,9 @@ function findAnswerReference(items: Items | undefined, linkId: string, depth = 0
       const ref = item.answer?.[0]?.valueReference?.reference;
       if (typeof ref === 'string') return ref;
     }
-    const nested = findAnswerReference(item.item, linkId, depth + 1) ?? (item.answer ?? []).map((a) => findAnswerReference(a?.item, linkId, depth + 1)).find((r) => r !== undefined);
+    const nested =
+      findAnswerReference(item.item, linkId, depth + 1) ??
+      (item.answer ?? []).map((a) => findAnswerReference(a?.item, linkId, depth + 1)).find((r) => r !== undefined);
     if (nested) return nested;
   }
   return undefined;

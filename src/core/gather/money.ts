@@ -1,4 +1,4 @@
-import type { Account, ChargeItem, Claim, Coverage, Invoice, PractitionerRole, Reference, ServiceRequest } from 'fhir/r4.js';
+import type { Account, ChargeItem, Claim, Coverage, Invoice, Reference, ServiceRequest } from 'fhir/r4.js';
 import type { PooledResource } from '../fhir/resource-index.js';
 import { CS } from '../fhir/codes.js';
 import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
@@ -162,7 +162,7 @@ function facilitatorFacts(ctx: GatherContext, payers: PayerFacts[]): Facilitator
     if (sr.status === 'entered-in-error' || !sr.requester) continue;
     const requester = index.resolve(sr.requester, e);
     if (requester?.resource.resourceType === 'PractitionerRole') {
-      const role = requester.resource as PractitionerRole;
+      const role = requester.resource;
       add(role.organization ? index.resolve(role.organization, requester) : undefined, e, 'requester');
     } else {
       add(requester, e, 'requester');

@@ -63,7 +63,7 @@ const UNDECOMPOSED: Record<string, string> = { ß: 'ss', ł: 'l', ø: 'o', æ: '
 
 /**
  * A transliteration-tolerant key for one name part: no diacritics, common digraphs folded, vowels
- * dropped after the first letter (Mohammed = Muhammad, Zielińska = Zielinska, Ebrahim = Ibrahim).
+ * dropped after the first letter (Mohammed = Muhammad, Zielińska = Zielinska, Ebrahim = Ibrahim, Ivanov = Ivanoff).
  */
 function nameTokenKey(token: string): string {
   let t = token
@@ -72,7 +72,7 @@ function nameTokenKey(token: string): string {
     .toLowerCase()
     .replace(/[ßłøæœđðþı]/g, (c) => UNDECOMPOSED[c] ?? c)
     .replace(/[^a-z]/g, '');
-  t = t.replace(/ph/g, 'f').replace(/[ckq]/g, 'k').replace(/[zs]/g, 's').replace(/[vw]/g, 'w').replace(/h/g, '');
+  t = t.replace(/ph/g, 'f').replace(/[ckq]/g, 'k').replace(/[zs]/g, 's').replace(/[fvw]/g, 'w').replace(/h/g, '');
   if (t.length === 0) return '';
   const first = /[aeiouy]/.test(t[0] as string) ? '*' : (t[0] as string);
   return (first + t.slice(1).replace(/[aeiouyj]/g, '')).replace(/(.)\1+/g, '$1');
@@ -81,7 +81,7 @@ function nameTokenKey(token: string): string {
 function nameTokens(n: HumanName): string[] {
   const parts = [...(Array.isArray(n.given) ? n.given : []), ...(typeof n.family === 'string' ? [n.family] : [])];
   const words = (parts.length > 0 ? parts : typeof n.text === 'string' ? [n.text] : []).filter((w): w is string => typeof w === 'string');
-  return [...new Set(words.flatMap((w) => w.split(/[\s\-]+/)).map(nameTokenKey).filter((k) => k.length > 0))];
+  return [...new Set(words.flatMap((w) => w.split(/[\s-]+/)).map(nameTokenKey).filter((k) => k.length > 0))];
 }
 
 function nameLabel(n: HumanName): string {

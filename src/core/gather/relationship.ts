@@ -3,7 +3,7 @@ import type { PooledResource, ResourceIndex } from '../fhir/resource-index.js';
 import { CS, EXT, PATHWAYS, RELATIONSHIP_EVIDENCE_TYPES, WEAK_EVIDENCE_TYPES, type Pathway } from '../fhir/codes.js';
 import { codeIn, codings, hasCode } from '../fhir/coding.js';
 import { daysBetween, earliest } from '../dates.js';
-import { ancestorsAndSelf, classify, inverseRole, V2_DEPENDENCY_CODES } from '../terminology/role-codes.js';
+import { ancestorsAndSelf, classify, inverseRole, roleDisplay, V2_DEPENDENCY_CODES } from '../terminology/role-codes.js';
 import type { BiologyFacts, EvidenceFacts, RelationshipFacts } from '../workup/types.js';
 import { type GatherContext, referringVia, sideOf } from './context.js';
 import { isDonorEvaluationEpisode, isOpenDonorEpisode } from './find-donors.js';
@@ -189,7 +189,7 @@ function describeClaim(ctx: GatherContext, claim: PooledResource, inverted: bool
   if (roleCoding?.code) {
     const code = inverted ? inverseRole(roleCoding.code) : roleCoding.code;
     const roles = ancestorsAndSelf(ctx.roleCodes, code);
-    return { code, system: CS.roleCode, display: inverted ? code : (roleCoding.display ?? code), roles, ...classify(roles, code), donorSubordinate: false };
+    return { code, system: CS.roleCode, display: inverted ? roleDisplay(code) : (roleCoding.display ?? roleDisplay(code)), roles, ...classify(roles, code), donorSubordinate: false };
   }
   if (v2Coding?.code) {
     const dep = V2_DEPENDENCY_CODES[v2Coding.code];

@@ -73,3 +73,22 @@ export function inverseRole(code: string): string {
 export const V2_DEPENDENCY_CODES: Record<string, { display: string; relatedPersonIsSuperior: boolean }> = {
   E: { display: 'employer', relatedPersonIsSuperior: true },
 };
+
+/**
+ * Words for the codes an inverted claim produces (the RelatedPerson named the recipient's role, so the
+ * donor's role is its inverse and has no display in the data). Unknown codes show as the code.
+ */
+const DISPLAY: Record<string, string> = {
+  CHILD: 'child', NCHILD: 'natural child', STPCHLD: 'stepchild', CHILDADOPT: 'adopted child',
+  PRN: 'parent', NPRN: 'natural parent', STPPRN: 'step-parent', ADOPTP: 'adoptive parent',
+  SIB: 'sibling', NSIB: 'natural sibling', HSIB: 'half-sibling', STPSIB: 'step-sibling',
+  TWIN: 'twin', ITWIN: 'identical twin', FTWIN: 'fraternal twin',
+  SPS: 'spouse', DOMPART: 'domestic partner', SIGOTHR: 'significant other', FMRSPS: 'former spouse',
+  GRPRN: 'grandparent', GRNDCHILD: 'grandchild', NIENEPH: 'niece or nephew', EXT: 'extended family member',
+  COUSN: 'cousin', FAMMEMB: 'family member', INLAW: 'in-law', SIBINLAW: 'sibling-in-law',
+  CHLDINLAW: 'child-in-law', PRNINLAW: 'parent-in-law', FRND: 'friend', NBOR: 'neighbour', ROOM: 'roommate',
+};
+
+export function roleDisplay(code: string): string {
+  return DISPLAY[code] ?? code;
+}
