@@ -19,6 +19,9 @@ export class Unsupported extends Error {
   }
 }
 
+/** Thrown at run time, where it is common: one shared instance, so no stack is captured per fallback. */
+const AT_RUN_TIME = new Unsupported('this value at run time');
+
 interface AstNode {
   type: string;
   text?: string;
@@ -71,7 +74,7 @@ function member(items: unknown[], name: string): unknown[] {
   for (const item of items) {
     if (item === null || typeof item !== 'object') continue;
     // FHIR resources carry typed semantics (choice types, primitives with extensions): leave them to fhirpath.js.
-    if ('resourceType' in item) throw new Unsupported('FHIR resources');
+    if ('resourceType' in item) throw AT_RUN_TIME;
     const value = (item as Record<string, unknown>)[name];
     if (Array.isArray(value)) {
       for (const v of value) if (v !== null && v !== undefined) out.push(v);
@@ -84,7 +87,7 @@ function member(items: unknown[], name: string): unknown[] {
 function asBoolean(values: unknown[]): boolean | null {
   if (values.length === 0) return null;
   if (values.length === 1 && typeof values[0] === 'boolean') return values[0];
-  throw new Unsupported('non-boolean logic operands');
+  throw AT_RUN_TIME;
 }
 
 function isPrimitive(v: unknown): v is string | number | boolean {
@@ -93,11 +96,11 @@ function isPrimitive(v: unknown): v is string | number | boolean {
 
 function same(a: unknown, b: unknown): boolean {
   if (isPrimitive(a) && isPrimitive(b)) return a === b;
-  throw new Unsupported('equality of complex values');
+  throw AT_RUN_TIME;
 }
 
 function singleton(values: unknown[]): unknown {
-  if (values.length > 1) throw new Unsupported('a collection where one value is expected');
+  if (values.length > 1) throw AT_RUN_TIME;
   return values[0];
 }
 
@@ -195,7 +198,7 @@ function compileNode(node: AstNode): Evaluator {
     case 'ExternalConstantTerm': {
       const name = identifierName(child(child(node)));
       return (scope) => {
-        if (!(name in scope.vars)) throw new Unsupported(`unknown variable %${name}`);
+        if (!(name in scope.vars)) throw AT_RUN_TIME;
         return toCollection(scope.vars[name]);
       };
     }
@@ -245,7 +248,7 @@ function compileNode(node: AstNode): Evaluator {
         const b = singleton(right(scope));
         if (a === undefined || b === undefined) return [];
         const comparable = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
-        if (!comparable) throw new Unsupported('ordering of these types');
+        if (!comparable) throw AT_RUN_TIME;
         switch (op) {
           case '<':
             return [a < b];
@@ -302,7 +305,7 @@ function compileNode(node: AstNode): Evaluator {
         const a = singleton(left(scope));
         const b = singleton(right(scope));
         if (a === undefined || b === undefined) return [];
-        if (typeof a !== 'number' || typeof b !== 'number') throw new Unsupported('arithmetic on these types');
+        if (typeof a !== 'number' || typeof b !== 'number') throw AT_RUN_TIME;
         return [minus ? a - b : a + b];
       };
     }
@@ -312,7 +315,7 @@ function compileNode(node: AstNode): Evaluator {
       return (scope) => {
         const v = singleton(operand(scope));
         if (v === undefined) return [];
-        if (typeof v !== 'number') throw new Unsupported('polarity of non-numbers');
+        if (typeof v !== 'number') throw AT_RUN_TIME;
         return [minus ? -v : v];
       };
     }
