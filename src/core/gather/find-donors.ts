@@ -62,5 +62,6 @@ export function findDonors(index: ResourceIndex): PooledResource[] {
     if (subject?.resource.resourceType === 'Patient' && !past.has(subject)) donors.add(subject);
   }
   for (const p of past) if (!withOpenEpisode.has(p)) donors.delete(p);
-  return [...donors];
+  // Sorted by key: the report must not depend on the order of entries in the input.
+  return [...donors].sort((a, b) => index.keyOf(a).localeCompare(index.keyOf(b)));
 }

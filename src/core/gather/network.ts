@@ -1,4 +1,12 @@
-import type { Address, ContactPoint, EpisodeOfCare, HumanName, Patient, Procedure, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
+import type {
+  Address,
+  ContactPoint,
+  EpisodeOfCare,
+  HumanName,
+  Patient,
+  Procedure,
+  QuestionnaireResponseItem,
+} from 'fhir/r4.js';
 import type { PooledResource, ResourceIndex } from '../fhir/resource-index.js';
 import { CS, SAFEGUARDING_QUESTIONNAIRE } from '../fhir/codes.js';
 import { hasCode } from '../fhir/coding.js';
@@ -12,8 +20,7 @@ import type {
   SharedIntermediaryFacts,
 } from '../workup/types.js';
 import { type GatherContext, payerKind } from './context.js';
-import { isDonorSurgeryCode, isOpenDonorEpisode } from './find-donors.js';
-import { findDonors } from './find-donors.js';
+import { findDonors, isDonorSurgeryCode, isOpenDonorEpisode } from './find-donors.js';
 import { findParties } from './relationship.js';
 
 /**
@@ -69,6 +76,8 @@ interface PoolDonor {
 
 interface NetworkPool {
   donors: Map<PooledResource, PoolDonor>;
+  /** Donors whose record could not be read: left out of the comparison, and said so. */
+  unreadable: Set<PooledResource>;
   formerDonors: PoolDonor[];
   formerByKey: Map<string, PoolDonor[]>;
   contactsByKey: Map<string, Array<{ donor: PoolDonor; value: ContactValue }>>;
@@ -94,12 +103,72 @@ function list<T>(value: T[] | T | undefined | null): T[] {
 
 /** ITU country calling codes for the countries a centre is likely to see; unknown countries keep the digits. */
 const CALLING_CODES: Record<string, string> = {
-  GB: '44', IE: '353', US: '1', CA: '1', AU: '61', NZ: '64', FR: '33', DE: '49', ES: '34', IT: '39', NL: '31', BE: '32',
-  PT: '351', PL: '48', RO: '40', MD: '373', UA: '380', RU: '7', KZ: '7', BY: '375', BG: '359', GR: '30', CY: '357',
-  TR: '90', IL: '972', EG: '20', LB: '961', JO: '962', SA: '966', AE: '971', IR: '98', IQ: '964', NG: '234', GH: '233',
-  KE: '254', ZA: '27', ET: '251', SO: '252', IN: '91', PK: '92', BD: '880', LK: '94', NP: '977', AF: '93', PH: '63',
-  CN: '86', VN: '84', TH: '66', MY: '60', ID: '62', BR: '55', CO: '57', CR: '506', MX: '52', AR: '54', PE: '51',
-  XK: '383', AL: '355', RS: '381', MK: '389', HU: '36', CZ: '420', SK: '421', LT: '370', LV: '371', EE: '372',
+  GB: '44',
+  IE: '353',
+  US: '1',
+  CA: '1',
+  AU: '61',
+  NZ: '64',
+  FR: '33',
+  DE: '49',
+  ES: '34',
+  IT: '39',
+  NL: '31',
+  BE: '32',
+  PT: '351',
+  PL: '48',
+  RO: '40',
+  MD: '373',
+  UA: '380',
+  RU: '7',
+  KZ: '7',
+  BY: '375',
+  BG: '359',
+  GR: '30',
+  CY: '357',
+  TR: '90',
+  IL: '972',
+  EG: '20',
+  LB: '961',
+  JO: '962',
+  SA: '966',
+  AE: '971',
+  IR: '98',
+  IQ: '964',
+  NG: '234',
+  GH: '233',
+  KE: '254',
+  ZA: '27',
+  ET: '251',
+  SO: '252',
+  IN: '91',
+  PK: '92',
+  BD: '880',
+  LK: '94',
+  NP: '977',
+  AF: '93',
+  PH: '63',
+  CN: '86',
+  VN: '84',
+  TH: '66',
+  MY: '60',
+  ID: '62',
+  BR: '55',
+  CO: '57',
+  CR: '506',
+  MX: '52',
+  AR: '54',
+  PE: '51',
+  XK: '383',
+  AL: '355',
+  RS: '381',
+  MK: '389',
+  HU: '36',
+  CZ: '420',
+  SK: '421',
+  LT: '370',
+  LV: '371',
+  EE: '372',
 };
 /** Countries whose national numbers keep their leading 0 after the country code. */
 const TRUNK_ZERO_KEPT = new Set(['IT', 'SM', 'VA']);
@@ -166,12 +235,18 @@ function countryOf(addresses: Address[]): string | null {
   return /^[A-Z]{2}$/.test(c) ? c : null;
 }
 
-function telecomKeys(telecom: ContactPoint[], countries: Array<string | null | undefined>): Array<{ kind: 'telephone' | 'email'; keys: string[] }> {
+function telecomKeys(
+  telecom: ContactPoint[],
+  countries: Array<string | null | undefined>,
+): Array<{ kind: 'telephone' | 'email'; keys: string[] }> {
   const out: Array<{ kind: 'telephone' | 'email'; keys: string[] }> = [];
   for (const t of telecom) {
     if (!t || typeof t.value !== 'string') continue;
     if (t.system === 'email') {
-      const email = t.value.trim().toLowerCase().replace(/^mailto:/, '');
+      const email = t.value
+        .trim()
+        .toLowerCase()
+        .replace(/^mailto:/, '');
       if (email.includes('@')) out.push({ kind: 'email', keys: [`email:${email}`] });
     } else if (t.system === 'phone' || t.system === 'sms' || t.system === undefined || t.system === 'other') {
       const keys = phoneKeys(t.value, countries).map((d) => `tel:${d}`);
@@ -259,7 +334,8 @@ function matchKinds(keys: string[]): IdentityMatch[] {
 function isQualifiedInterpreter(index: ResourceIndex, entry: PooledResource | undefined, depth = 0): boolean {
   if (!entry || depth > 2) return false;
   const r = entry.resource;
-  if (r.resourceType === 'Practitioner') return list(r.qualification).some((q) => hasCode(q?.code, CS.workup, 'medical-interpreter'));
+  if (r.resourceType === 'Practitioner')
+    return list(r.qualification).some((q) => hasCode(q?.code, CS.workup, 'medical-interpreter'));
   if (r.resourceType === 'PractitionerRole') {
     if (list(r.code).some((c) => hasCode(c, CS.workup, 'medical-interpreter'))) return true;
     return isQualifiedInterpreter(index, index.resolve(r.practitioner, entry), depth + 1);
@@ -271,7 +347,13 @@ function isQualifiedInterpreter(index: ResourceIndex, entry: PooledResource | un
 function isRecognisedOrganisation(ctx: GatherContext, entry: PooledResource | undefined): boolean {
   if (entry?.resource.resourceType !== 'Organization') return false;
   if (hasCode(entry.resource.type, CS.workup, 'donor-hostel')) return true;
-  const kind = payerKind(ctx, entry);
+  let kind: ReturnType<typeof payerKind>;
+  try {
+    kind = payerKind(ctx, entry);
+  } catch {
+    // A malformed Organization elsewhere in the pool must not stop this donor's screen: it is not recognised.
+    return false;
+  }
   return kind !== 'facilitator' && kind !== 'licensed-facilitator' && kind !== 'unknown-organization';
 }
 
@@ -279,15 +361,23 @@ function hostelTexts(index: ResourceIndex, settings: Settings): string[] {
   const texts = index
     .ofType('Organization')
     .map((e) => e.resource)
-    .filter((o) => o.resourceType === 'Organization' && o.active !== false && hasCode(o.type, CS.workup, 'donor-hostel'))
-    .flatMap((o) => (o.resourceType === 'Organization' ? [o.name, ...list(o.alias), ...list(o.address).map((a) => list(a?.line)[0])] : []))
+    .filter(
+      (o) => o.resourceType === 'Organization' && o.active !== false && hasCode(o.type, CS.workup, 'donor-hostel'),
+    )
+    .flatMap((o) =>
+      o.resourceType === 'Organization'
+        ? [o.name, ...list(o.alias), ...list(o.address).map((a) => list(a?.line)[0])]
+        : [],
+    )
     .filter((h): h is string => typeof h === 'string' && h.trim().length > 3)
     .map((h) => h.trim());
   return [...list(settings.allowLists?.hostels), ...texts].map((h) => h.toLowerCase());
 }
 
 function tempAddressText(a: Address): string {
-  return [...list(a.line), a.city, a.postalCode, a.text].filter((s) => typeof s === 'string' && s.length > 0).join(', ');
+  return [...list(a.line), a.city, a.postalCode, a.text]
+    .filter((s) => typeof s === 'string' && s.length > 0)
+    .join(', ');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -311,7 +401,10 @@ function formerDonations(index: ResourceIndex): Map<PooledResource, PooledResour
 }
 
 /** RelatedPersons that stand for `person` (linked from its Patient.link) and people linked to it. */
-function linkedPeople(index: ResourceIndex, person: PooledResource): { self: Set<PooledResource>; relatives: Set<PooledResource> } {
+function linkedPeople(
+  index: ResourceIndex,
+  person: PooledResource,
+): { self: Set<PooledResource>; relatives: Set<PooledResource> } {
   const self = new Set<PooledResource>();
   const relatives = new Set<PooledResource>();
   if (person.resource.resourceType !== 'Patient') return { self, relatives };
@@ -333,7 +426,12 @@ function linkedPeople(index: ResourceIndex, person: PooledResource): { self: Set
   return { self, relatives };
 }
 
-function describeDonor(ctx: GatherContext, pool: Omit<NetworkPool, 'donors' | 'formerDonors' | 'formerByKey' | 'contactsByKey' | 'partiesByKey'>, entry: PooledResource, donation: PooledResource | null): PoolDonor {
+function describeDonor(
+  ctx: GatherContext,
+  pool: Pick<NetworkPool, 'affiliatedKeys' | 'institutionalKeys' | 'hostels' | 'hostelKeys'>,
+  entry: PooledResource,
+  donation: PooledResource | null,
+): PoolDonor {
   const { index } = ctx;
   const centre = ctx.settings.centreCountry ?? null;
   const parties = findParties(index, entry, []);
@@ -359,7 +457,14 @@ function describeDonor(ctx: GatherContext, pool: Omit<NetworkPool, 'donors' | 'f
   const contacts: ContactValue[] = [];
   const addTelecom = (telecom: ContactPoint[], role: Role, ref: string, countries: Array<string | null>): void => {
     for (const t of telecomKeys(telecom, countries)) {
-      contacts.push({ kind: t.kind, role, ref, keys: t.keys, allowListed: t.keys.some((k) => pool.hostelKeys.has(k)), professional: t.keys.some((k) => pool.institutionalKeys.has(k)) });
+      contacts.push({
+        kind: t.kind,
+        role,
+        ref,
+        keys: t.keys,
+        allowListed: t.keys.some((k) => pool.hostelKeys.has(k)),
+        professional: t.keys.some((k) => pool.institutionalKeys.has(k)),
+      });
     }
   };
   addTelecom(list(patient.telecom), 'donor', key, [homeCountry, centre]);
@@ -368,18 +473,38 @@ function describeDonor(ctx: GatherContext, pool: Omit<NetworkPool, 'donors' | 'f
     const ak = addressKey(a);
     if (!ak) continue;
     const text = tempAddressText(a).toLowerCase();
-    contacts.push({ kind: 'temporary-address', role: 'donor', ref: key, keys: [`addr:${ak}`], allowListed: pool.hostels.some((h) => text.includes(h)), professional: false });
+    contacts.push({
+      kind: 'temporary-address',
+      role: 'donor',
+      ref: key,
+      keys: [`addr:${ak}`],
+      allowListed: pool.hostels.some((h) => text.includes(h)),
+      professional: false,
+    });
   }
   for (const c of list(patient.contact)) {
     if (!c || typeof c !== 'object') continue;
     const countries = [countryOf(list(c.address)), homeCountry, centre];
     addTelecom(list(c.telecom), 'emergency-contact', key, countries);
     const person = identityOf(null, list(c.name), [], list(c.address), countries).keys;
-    if (person.length > 0) contacts.push({ kind: 'contact-person', role: 'emergency-contact', ref: key, keys: person, allowListed: false, professional: false });
+    if (person.length > 0)
+      contacts.push({
+        kind: 'contact-person',
+        role: 'emergency-contact',
+        ref: key,
+        keys: person,
+        allowListed: false,
+        professional: false,
+      });
   }
-  const relatedPeople = index.referrers(entry).filter(
-    (e) => e.resource.resourceType === 'RelatedPerson' && index.resolve(e.resource.patient, e) === entry && !isPairMember(e),
-  );
+  const relatedPeople = index
+    .referrers(entry)
+    .filter(
+      (e) =>
+        e.resource.resourceType === 'RelatedPerson' &&
+        index.resolve(e.resource.patient, e) === entry &&
+        !isPairMember(e),
+    );
   for (const rp of relatedPeople) {
     if (rp.resource.resourceType !== 'RelatedPerson') continue;
     const rpKey = index.keyOf(rp);
@@ -414,12 +539,14 @@ function describeDonor(ctx: GatherContext, pool: Omit<NetworkPool, 'donors' | 'f
     if (enc.resource.resourceType !== 'Encounter' || index.resolve(enc.resource.subject, enc) !== entry) continue;
     for (const p of list(enc.resource.participant)) {
       const individual = p?.individual ? index.resolve(p.individual, enc) : undefined;
-      if (individual?.resource.resourceType === 'RelatedPerson' || individual?.resource.resourceType === 'Patient') addParty(individual, 'companion');
+      if (individual?.resource.resourceType === 'RelatedPerson' || individual?.resource.resourceType === 'Patient')
+        addParty(individual, 'companion');
     }
   }
   for (const m of members) {
     for (const rp of index.referrers(m)) {
-      if (rp.resource.resourceType === 'RelatedPerson' && index.resolve(rp.resource.patient, rp) === m) addParty(rp, 'relative');
+      if (rp.resource.resourceType === 'RelatedPerson' && index.resolve(rp.resource.patient, rp) === m)
+        addParty(rp, 'relative');
     }
   }
 
@@ -432,7 +559,10 @@ function describeDonor(ctx: GatherContext, pool: Omit<NetworkPool, 'donors' | 'f
     pairRecords,
     contacts,
     intermediaries: [...intermediaries.values()],
-    identity: identityOf(`${key}`, list(patient.name), list(patient.telecom), list(patient.address), [homeCountry, centre]),
+    identity: identityOf(`${key}`, list(patient.name), list(patient.telecom), list(patient.address), [
+      homeCountry,
+      centre,
+    ]),
   };
 }
 
@@ -463,7 +593,8 @@ function buildPool(ctx: GatherContext): NetworkPool {
     const interpreter = isQualifiedInterpreter(index, e);
     const keys = entryIdentity(index, e, centre).keys;
     // Interpreter agencies: the organisation of a qualified interpreter's role.
-    if (interpreter && org) for (const k of telecomOnly(entryIdentity(index, org, centre).keys)) institutionalKeys.add(k);
+    if (interpreter && org)
+      for (const k of telecomOnly(entryIdentity(index, org, centre).keys)) institutionalKeys.add(k);
     if (e.resource.active !== false && isRecognisedOrganisation(ctx, org)) for (const k of keys) affiliatedKeys.add(k);
   }
   const agencyStaff = new Set<PooledResource>();
@@ -483,10 +614,24 @@ function buildPool(ctx: GatherContext): NetworkPool {
   const donors = new Map<PooledResource, PoolDonor>();
   const formerDonors: PoolDonor[] = [];
   const formerByKey = new Map<string, PoolDonor[]>();
-  for (const d of findDonors(index)) donors.set(d, describeDonor(ctx, base, d, null));
+  const unreadable = new Set<PooledResource>();
+  // One malformed record must not stop every other donor's screen: it is left out, and said so.
+  const describe = (d: PooledResource, donation: PooledResource | null): PoolDonor | undefined => {
+    try {
+      return describeDonor(ctx, base, d, donation);
+    } catch {
+      unreadable.add(d);
+      return undefined;
+    }
+  };
+  for (const d of findDonors(index)) {
+    const described = describe(d, null);
+    if (described) donors.set(d, described);
+  }
   for (const [patient, procedure] of formerDonations(index)) {
-    if (donors.has(patient)) continue;
-    const former = describeDonor(ctx, base, patient, procedure);
+    if (donors.has(patient) || unreadable.has(patient)) continue;
+    const former = describe(patient, procedure);
+    if (!former) continue;
     donors.set(patient, former);
     formerDonors.push(former);
     for (const k of former.identity.keys) push(formerByKey, k, former);
@@ -497,7 +642,7 @@ function buildPool(ctx: GatherContext): NetworkPool {
     for (const value of donor.contacts) for (const k of value.keys) push(contactsByKey, k, { donor, value });
     for (const party of donor.intermediaries) for (const k of party.keys) push(partiesByKey, k, { donor, party });
   }
-  return { donors, formerDonors, formerByKey, contactsByKey, partiesByKey, ...base };
+  return { donors, unreadable, formerDonors, formerByKey, contactsByKey, partiesByKey, ...base };
 }
 
 function poolOf(ctx: GatherContext): NetworkPool {
@@ -537,20 +682,24 @@ function travelArrangers(ctx: GatherContext): PooledResource[] {
     if (q.resourceType !== 'QuestionnaireResponse' || index.resolve(q.subject, e) !== donor) continue;
     if (typeof q.questionnaire !== 'string' || q.questionnaire.split('|')[0] !== SAFEGUARDING_QUESTIONNAIRE) continue;
     if (q.status === 'entered-in-error' || q.status === 'stopped') continue;
-    walk((q as QuestionnaireResponse).item, e, 0);
+    walk(q.item, e, 0);
   }
   return out;
 }
 
 /** Who appears around this donor in the roles §4.9 names for a recruiter. */
-function donorSideParties(ctx: GatherContext, self: PoolDonor): Array<{ entry: PooledResource | null; ref: string; via: NetworkVia; identity: Identity }> {
+function donorSideParties(
+  ctx: GatherContext,
+  self: PoolDonor,
+): Array<{ entry: PooledResource | null; ref: string; via: NetworkVia; identity: Identity; named: boolean }> {
   const { index, donor } = ctx;
   const centre = ctx.settings.centreCountry ?? null;
   const patient = donor.resource as Patient;
-  const out: Array<{ entry: PooledResource | null; ref: string; via: NetworkVia; identity: Identity }> = [];
+  const out: Array<{ entry: PooledResource | null; ref: string; via: NetworkVia; identity: Identity; named: boolean }> =
+    [];
   const add = (e: PooledResource | undefined, via: NetworkVia): void => {
     if (!e || self.pairRecords.has(e)) return;
-    out.push({ entry: e, ref: index.keyOf(e), via, identity: entryIdentity(index, e, centre) });
+    out.push({ entry: e, ref: index.keyOf(e), via, identity: entryIdentity(index, e, centre), named: true });
   };
   for (const enc of index.referrers(donor)) {
     if (enc.resource.resourceType !== 'Encounter' || index.resolve(enc.resource.subject, enc) !== donor) continue;
@@ -562,17 +711,29 @@ function donorSideParties(ctx: GatherContext, self: PoolDonor): Array<{ entry: P
     }
   }
   for (const rp of index.referrers(donor)) {
-    if (rp.resource.resourceType === 'RelatedPerson' && index.resolve(rp.resource.patient, rp) === donor) add(rp, 'companion');
+    if (rp.resource.resourceType === 'RelatedPerson' && index.resolve(rp.resource.patient, rp) === donor)
+      add(rp, 'companion');
   }
   const homeCountry = countryOf(list(patient.address));
   for (const c of list(patient.contact)) {
     if (!c || typeof c !== 'object') continue;
-    const identity = identityOf(null, list(c.name), list(c.telecom), list(c.address), [countryOf(list(c.address)), homeCountry, centre]);
-    out.push({ entry: null, ref: index.keyOf(donor), via: 'contact', identity });
+    const identity = identityOf(null, list(c.name), list(c.telecom), list(c.address), [
+      countryOf(list(c.address)),
+      homeCountry,
+      centre,
+    ]);
+    out.push({
+      entry: null,
+      ref: index.keyOf(donor),
+      via: 'contact',
+      identity,
+      named: nameKeys(list(c.name)).length > 0,
+    });
   }
   for (const e of index.referrers(donor)) {
     const r = e.resource;
-    if (r.resourceType === 'ServiceRequest' && index.resolve(r.subject, e) === donor) add(index.resolve(r.requester, e), 'referrer');
+    if (r.resourceType === 'ServiceRequest' && index.resolve(r.subject, e) === donor)
+      add(index.resolve(r.requester, e), 'referrer');
     if (r.resourceType === 'EpisodeOfCare' && index.resolve(r.patient, e) === donor) {
       for (const ref of list(r.referralRequest)) {
         const sr = index.resolve(ref, e);
@@ -588,17 +749,28 @@ export function networkFacts(ctx: GatherContext): NetworkFacts {
   const pool = poolOf(ctx);
   const { donor } = ctx;
   const self = pool.donors.get(donor) ?? describeDonor(ctx, pool, donor, null);
-  const others = [...pool.donors.values()].filter((d) => d !== self);
+  const unreadableOthers = [...pool.unreadable].filter((d) => d !== donor).length;
+  if (unreadableOthers > 0) {
+    ctx.notChecked.push(
+      `network checks: ${unreadableOthers} other donor record(s) in the same data could not be read, so were not compared with this donor`,
+    );
+  }
 
   // network.former-donor-as-recruiter
   const formerDonorMatches: FormerDonorMatch[] = [];
   const seen = new Set<string>();
   const unmatchable = new Set<string>();
   for (const party of donorSideParties(ctx, self)) {
-    const type = party.entry?.resource.resourceType;
-    if (!party.identity.matchable && (party.entry === null || type === 'RelatedPerson' || type === 'Patient')) unmatchable.add(party.ref);
+    // A RelatedPerson or a named Patient.contact without telephone, e-mail or address cannot be matched;
+    // Patients, practitioners and organisations are matched as resources.
+    if (
+      !party.identity.matchable &&
+      (party.entry === null ? party.named : party.entry.resource.resourceType === 'RelatedPerson')
+    )
+      unmatchable.add(party.ref);
     const byFormer = new Map<PoolDonor, string[]>();
-    for (const k of party.identity.keys) for (const f of pool.formerByKey.get(k) ?? []) if (f !== self) push(byFormer, f, k);
+    for (const k of party.identity.keys)
+      for (const f of pool.formerByKey.get(k) ?? []) if (f !== self) push(byFormer, f, k);
     for (const [former, keys] of byFormer) {
       const id = `${party.ref}|${former.key}|${party.via}`;
       if (seen.has(id)) continue;
@@ -651,9 +823,18 @@ export function networkFacts(ctx: GatherContext): NetworkFacts {
       for (const { donor: other, value: theirs } of pool.contactsByKey.get(k) ?? []) {
         if (other === self || related(self, other) || reportedElsewhere(value.ref, other)) continue;
         const id = `${value.kind}:${hashKey(k)}`;
-        const entry =
-          byValue.get(id) ??
-          ({ key: id, kind: value.kind, roles: [], refs: [], otherDonors: [], otherRefs: [], donorCount: 1, allowListed: false, professional: false, matched: new Set<PoolDonor>() } as SharedContactFacts & { matched: Set<PoolDonor> });
+        const entry = byValue.get(id) ?? {
+          key: id,
+          kind: value.kind,
+          roles: [],
+          refs: [],
+          otherDonors: [],
+          otherRefs: [],
+          donorCount: 1,
+          allowListed: false,
+          professional: false,
+          matched: new Set<PoolDonor>(),
+        };
         if (!entry.roles.includes(value.role)) entry.roles.push(value.role);
         if (!entry.refs.includes(value.ref)) entry.refs.push(value.ref);
         if (!entry.otherRefs.includes(theirs.ref)) entry.otherRefs.push(theirs.ref);
@@ -676,9 +857,12 @@ export function networkFacts(ctx: GatherContext): NetworkFacts {
     .sort((a, b) => a.key.localeCompare(b.key));
 
   return {
-    otherDonorsInPool: others.length,
-    formerDonorsInPool: pool.formerDonors.filter((f) => f !== self).length,
-    formerDonorMatches: formerDonorMatches.sort((a, b) => a.ref.localeCompare(b.ref) || a.via.localeCompare(b.via) || a.formerDonorRef.localeCompare(b.formerDonorRef)),
+    otherDonorsInPool: pool.donors.size - (pool.donors.get(donor) === self ? 1 : 0),
+    formerDonorsInPool: pool.formerDonors.length - (self.past && pool.formerDonors.includes(self) ? 1 : 0),
+    formerDonorMatches: formerDonorMatches.sort(
+      (a, b) =>
+        a.ref.localeCompare(b.ref) || a.via.localeCompare(b.via) || a.formerDonorRef.localeCompare(b.formerDonorRef),
+    ),
     sharedContacts,
     sharedIntermediaries: sharedIntermediaries.sort((a, b) => a.ref.localeCompare(b.ref)),
     unmatchableRefs: [...unmatchable].sort(),

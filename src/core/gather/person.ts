@@ -1,5 +1,5 @@
 import type { Address, CarePlan, DocumentReference, Extension, HumanName, Observation, Organization, Patient } from 'fhir/r4.js';
-import type { PooledResource } from '../fhir/resource-index.js';
+import type { PooledResource, ResourceIndex } from '../fhir/resource-index.js';
 import { CS, EXT, LOINC } from '../fhir/codes.js';
 import { codeIn, codings, conceptLabel, hasCode } from '../fhir/coding.js';
 import { ageInYears, datePart, daysBetween, latest } from '../dates.js';
@@ -194,19 +194,7 @@ export function travelFacts(
   const temp = (donor.address ?? []).find((a) => a?.use === 'temp');
   const tempText = temp ? [...(temp.line ?? []), temp.city, temp.text].filter(Boolean).join(', ') : null;
   // Organizations typed workup#donor-hostel (hospital hostels, charity housing) are allow-listed too, by name or first address line.
-  const hostelOrgs = index
-    .ofType('Organization')
-    .map((e) => e.resource as Organization)
-    .filter((o) => o.active !== false && hasCode(o.type, CS.workup, 'donor-hostel'));
-  const hostelTexts = hostelOrgs
-    .flatMap((o) => [
-      o.name,
-      ...(Array.isArray(o.alias) ? o.alias : []),
-      ...(Array.isArray(o.address) ? o.address : []).map((a) => (Array.isArray(a?.line) ? a.line[0] : undefined)),
-    ])
-    .filter((h): h is string => typeof h === 'string' && h.trim().length > 3)
-    .map((h) => h.trim());
-  const hostels = [...settings.allowLists.hostels, ...hostelTexts].map((h) => h.toLowerCase());
+  const hostels = [...settings.allowLists.hostels.map((h) => h.toLowerCase()), ...hostelNamesIn(index)];
   const tempAllowListed = tempText !== null && hostels.some((h) => tempText.toLowerCase().includes(h));
   const departure = datePart(temp?.period?.end);
 
@@ -283,4 +271,26 @@ export function birthDatesConflict(dates: string[]): boolean {
     return !swapped;
   }
   return false;
+}
+
+/** Names of Organizations typed workup#donor-hostel, once per pool: a population pool has many donors. */
+const HOSTEL_NAMES = new WeakMap<ResourceIndex, string[]>();
+
+function hostelNamesIn(index: ResourceIndex): string[] {
+  let names = HOSTEL_NAMES.get(index);
+  if (!names) {
+    names = index
+      .ofType('Organization')
+      .map((e) => e.resource as Organization)
+      .filter((o) => o.active !== false && hasCode(o.type, CS.workup, 'donor-hostel'))
+      .flatMap((o) => [
+        o.name,
+        ...(Array.isArray(o.alias) ? o.alias : []),
+        ...(Array.isArray(o.address) ? o.address : []).map((a) => (Array.isArray(a?.line) ? a.line[0] : undefined)),
+      ])
+      .filter((h): h is string => typeof h === 'string' && h.trim().length > 3)
+      .map((h) => h.trim().toLowerCase());
+    HOSTEL_NAMES.set(index, names);
+  }
+  return names;
 }
