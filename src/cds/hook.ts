@@ -65,6 +65,29 @@ export interface HookMetrics {
   totalMs: number;
 }
 
+/** Metrics of a hook call before anything is counted; the log line every call ends with. */
+export function emptyMetrics(
+  service: { id: string; hook: string },
+  hookInstance: string,
+  outcome: HookMetrics['outcome'],
+  status: number,
+): HookMetrics {
+  return {
+    service: service.id,
+    hook: service.hook,
+    hookInstance,
+    outcome,
+    status,
+    cards: 0,
+    critical: 0,
+    warning: 0,
+    rules: [],
+    gatherMs: 0,
+    screenMs: 0,
+    totalMs: 0,
+  };
+}
+
 export interface HookAnswer {
   response: CdsResponse;
   metrics: HookMetrics;
@@ -82,20 +105,7 @@ export async function runHook(service: CdsServiceDefinition, body: unknown, deps
     userId?: string;
     draftOrders?: unknown;
   };
-  const metrics: HookMetrics = {
-    service: service.id,
-    hook: service.hook,
-    hookInstance: request.hookInstance,
-    outcome: 'screened',
-    status: 200,
-    cards: 0,
-    critical: 0,
-    warning: 0,
-    rules: [],
-    gatherMs: 0,
-    screenMs: 0,
-    totalMs: 0,
-  };
+  const metrics = emptyMetrics(service, request.hookInstance, 'screened', 200);
   const finish = (response: CdsResponse): HookAnswer => {
     metrics.totalMs = Math.round(performance.now() - started);
     return { response, metrics };

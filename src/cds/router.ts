@@ -4,7 +4,7 @@ import { getCdsClient } from '../http/auth/index.js';
 import { HttpError, operationOutcomeOf, sendOperationOutcome } from '../http/errors/index.js';
 import { feedbackAuditEvent, feedbackKey, type AuditStore, type CardContext, type StoreResult } from './feedback.js';
 import { PreconditionFailed } from './gather.js';
-import { runHook, type HookDeps, type HookMetrics } from './hook.js';
+import { emptyMetrics, runHook, type HookDeps, type HookMetrics } from './hook.js';
 import type { MemoryCache } from './memory-cache.js';
 import {
   feedbackRequestSchema,
@@ -89,18 +89,12 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       }));
       const hookInstance = (body as { hookInstance?: unknown }).hookInstance;
       logHook(deps, {
-        service: service.id,
-        hook: service.hook,
-        hookInstance: typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : '',
-        outcome: 'precondition-failed',
-        status: 412,
-        cards: 0,
-        critical: 0,
-        warning: 0,
-        rules: [],
-        gatherMs: 0,
-        screenMs: 0,
-        totalMs: 0,
+        ...emptyMetrics(
+          service,
+          typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : '',
+          'precondition-failed',
+          412,
+        ),
         missing: err.issues.map((i) => i.expression ?? ''),
       });
       sendOperationOutcome(res, 412, operationOutcomeOf(issues));

@@ -2,21 +2,14 @@ import type { PooledResource } from './fhir/resource-index.js';
 import { ResourceIndex } from './fhir/resource-index.js';
 import type { ScreenReport, WorkupReport } from './report.js';
 import { highestOf } from './report.js';
-import type { Settings } from './settings.js';
-import type { RoleCodeHierarchy } from './terminology/role-codes.js';
 import type { Ruleset } from './rules/compiled-rule.js';
 import { evaluateRules } from './rules/evaluate.js';
-import { buildWorkup } from './gather/build-workup.js';
+import { buildWorkup, type BuildOptions } from './gather/build-workup.js';
 import { findDonors } from './gather/find-donors.js';
 import type { Workup } from './workup/types.js';
 
-export interface ScreenOptions {
-  asOf: string;
-  settings: Settings;
-  roleCodes: RoleCodeHierarchy;
-  draftOrders?: readonly PooledResource[];
-  notChecked?: readonly string[];
-}
+/** What a screen needs besides the data: the same as building the workup. */
+export type ScreenOptions = BuildOptions;
 
 export interface ScreenedWorkup {
   /** Undefined when the record could not be read (see screenDonorSafely). */
@@ -25,7 +18,12 @@ export interface ScreenedWorkup {
 }
 
 /** Screen one donor already known to be in the pool (the CDS Hooks door). */
-export function screenDonor(index: ResourceIndex, donor: PooledResource, ruleset: Ruleset, options: ScreenOptions): ScreenedWorkup {
+export function screenDonor(
+  index: ResourceIndex,
+  donor: PooledResource,
+  ruleset: Ruleset,
+  options: ScreenOptions,
+): ScreenedWorkup {
   const workup = buildWorkup(index, donor, options);
   const outcome = evaluateRules(workup, ruleset, options.settings, options.asOf);
   const notChecked = [...new Set([...workup.notChecked, ...outcome.notChecked])];
@@ -45,7 +43,11 @@ export function screenDonor(index: ResourceIndex, donor: PooledResource, ruleset
 }
 
 /** Screen every living-donor candidate in a pool of resources (the file and Bulk Data doors). */
-export function screenPool(entries: Iterable<PooledResource>, ruleset: Ruleset, options: ScreenOptions): { index: ResourceIndex; screened: ScreenedWorkup[] } {
+export function screenPool(
+  entries: Iterable<PooledResource>,
+  ruleset: Ruleset,
+  options: ScreenOptions,
+): { index: ResourceIndex; screened: ScreenedWorkup[] } {
   const index = entries instanceof ResourceIndex ? entries : new ResourceIndex(entries);
   const donors = findDonors(index);
   return { index, screened: donors.map((d) => screenDonorSafely(index, d, ruleset, options)) };
@@ -55,7 +57,12 @@ export function screenPool(entries: Iterable<PooledResource>, ruleset: Ruleset, 
  * Malformed records (a string where an array belongs, say) must not crash a population screen or
  * pass as clean: the donor is reported unscreened, with the reason.
  */
-function screenDonorSafely(index: ResourceIndex, donor: PooledResource, ruleset: Ruleset, options: ScreenOptions): ScreenedWorkup {
+function screenDonorSafely(
+  index: ResourceIndex,
+  donor: PooledResource,
+  ruleset: Ruleset,
+  options: ScreenOptions,
+): ScreenedWorkup {
   try {
     return screenDonor(index, donor, ruleset, options);
   } catch (err) {

@@ -139,7 +139,7 @@ describe('generated FHIR resources (profiles/fsh-generated/resources)', () => {
     }
   });
 
-  it('define exactly the contract's and the service's CodeSystems and codes, complete and case-sensitive', () => {
+  it("define exactly the contract's and the service's CodeSystems and codes, complete and case-sensitive", () => {
     const codeSystems = generated.filter((g) => g.resource.resourceType === 'CodeSystem').map((g) => g.resource);
     expect(codeSystems.map((cs) => cs.id).sort()).toEqual(Object.keys(EXPECTED_CODESYSTEMS).sort());
     for (const cs of codeSystems) {
