@@ -79,7 +79,7 @@ describe('the fast path agrees with fhirpath.js', () => {
 
   it('declines what it does not cover, so fhirpath.js answers', () => {
     expect(compileFast("%donor.birthDate > %asOf.toDate() - 18 years")).toBeUndefined();
-    expect(compileFast("%a.b.matches('x')")).toBeUndefined();
+    expect(compileFast('%a.b.distinct()')).toBeUndefined();
     const onResource = compileFast('%donor.birthDate')!;
     expect(() => onResource({ donor: { resourceType: 'Patient', birthDate: '2000-01-01' } })).toThrow(Unsupported);
   });

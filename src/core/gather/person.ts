@@ -53,6 +53,7 @@ export function languageFacts(ctx: GatherContext, professionalInterpreterUsed: b
     recipient: r.all,
     shared: d.all.length === 0 || r.all.length === 0 ? null : d.all.some((l) => r.all.includes(l)),
     interpreterRequired: ext(donor, EXT.interpreterRequired)?.valueBoolean === true,
+    interpreterRequiredRecorded: typeof ext(donor, EXT.interpreterRequired)?.valueBoolean === 'boolean',
     professionalInterpreterUsed,
   };
 }

@@ -99,6 +99,24 @@ function same(a: unknown, b: unknown): boolean {
   throw AT_RUN_TIME;
 }
 
+function singleString(values: unknown[]): string | undefined {
+  const v = singleton(values);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw AT_RUN_TIME;
+  return v;
+}
+
+/** `matches()` as fhirpath.js runs it: a JavaScript RegExp with the u and s flags, compiled once per pattern. */
+const REGEX_CACHE = new Map<string, RegExp>();
+function regexFor(pattern: string): RegExp {
+  let re = REGEX_CACHE.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'us');
+    REGEX_CACHE.set(pattern, re);
+  }
+  return re;
+}
+
 function singleton(values: unknown[]): unknown {
   if (values.length > 1) throw AT_RUN_TIME;
   return values[0];
@@ -176,6 +194,28 @@ function compileFunction(node: AstNode): (input: unknown[], scope: Scope) => unk
         return params[2] ? params[2](inner) : [];
       };
     }
+    case 'lower':
+    case 'upper':
+    case 'length':
+      arity(0);
+      return (input) => {
+        const str = singleString(input);
+        if (str === undefined) return [];
+        return [name === 'lower' ? str.toLowerCase() : name === 'upper' ? str.toUpperCase() : str.length];
+      };
+    case 'startsWith':
+    case 'endsWith':
+    case 'matches':
+      arity(1);
+      return (input, scope) => {
+        const str = singleString(input);
+        // The argument is evaluated against the root, as fhirpath.js does for function parameters.
+        const arg = singleString(params[0]!({ vars: scope.vars, focus: scope.focus }));
+        if (str === undefined || arg === undefined) return [];
+        if (name === 'startsWith') return [str.startsWith(arg)];
+        if (name === 'endsWith') return [str.endsWith(arg)];
+        return [regexFor(arg).test(str)];
+      };
     default:
       throw new Unsupported(`function ${name}()`);
   }

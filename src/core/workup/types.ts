@@ -197,6 +197,8 @@ export interface LanguageFacts {
   /** Donor and recipient share a recorded language (primary subtag); null if either has none recorded. */
   shared: boolean | null;
   interpreterRequired: boolean;
+  /** The interpreterRequired extension is present (true or false): the need was assessed. */
+  interpreterRequiredRecorded: boolean;
   /** A professional interpreter took part in an evaluation. */
   professionalInterpreterUsed: boolean;
 }
